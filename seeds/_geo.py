@@ -55,8 +55,19 @@ def build_councils(nodes: pd.DataFrame, census_2024: pd.DataFrame) -> pd.DataFra
     out["london"] = out["census_region"].map(london).fillna("")
     out["tiny"] = out["code"].isin(["E06000053", "E09000001"]).astype(int)  # Scilly, City
     out = out.round({"lon": 5, "lat": 5, "area_km2": 2})
-    cols = ["code", "name", "region", "region_code", "london", "lon", "lat", "area_km2",
-            "island", "la_type", "tiny"]
+    cols = [
+        "code",
+        "name",
+        "region",
+        "region_code",
+        "london",
+        "lon",
+        "lat",
+        "area_km2",
+        "island",
+        "la_type",
+        "tiny",
+    ]
     return out[cols].sort_values("code").reset_index(drop=True)
 
 
@@ -68,13 +79,15 @@ def build_edges(edges: pd.DataFrame, councils: pd.DataFrame) -> pd.DataFrame:
     e["code_a"], e["code_b"] = lo, hi
     e["is_land"] = e["edge_type"] == "land"
     e["km"] = e["shared_boundary_km"].where(e["is_land"], 0.0).fillna(0.0)
-    agg = e.groupby(["code_a", "code_b"], sort=True).agg(is_land=("is_land", "any"),
-                                                         shared_boundary_km=("km", "sum"))
+    agg = e.groupby(["code_a", "code_b"], sort=True).agg(
+        is_land=("is_land", "any"), shared_boundary_km=("km", "sum")
+    )
     agg = agg.reset_index()
     agg["edge_type"] = agg["is_land"].map({True: "land", False: "tidal_water"})
     pos = councils.set_index("code")[["lon", "lat"]]
     agg["centroid_km"] = [
-        haversine_km(*pos.loc[a], *pos.loc[b]) for a, b in zip(agg["code_a"], agg["code_b"])
+        haversine_km(*pos.loc[a], *pos.loc[b])
+        for a, b in zip(agg["code_a"], agg["code_b"], strict=True)
     ]
     agg = agg.round({"shared_boundary_km": 3, "centroid_km": 2})
     check_edges(agg, councils)
@@ -92,13 +105,16 @@ def check_edges(edges: pd.DataFrame, councils: pd.DataFrame) -> None:
     assert lonely.empty, f"non-island units without neighbours: {list(lonely['code'])}"
 
 
-def _round_coords(obj: list | float, ndigits: int = 4) -> list | float:
-    """Round nested coordinate lists, dropping consecutive duplicate points in rings."""
-    if isinstance(obj, list) and obj and isinstance(obj[0], (int, float)):
-        return [round(v, ndigits) for v in obj]
-    out = [_round_coords(o, ndigits) for o in obj]
-    if out and isinstance(out[0], list) and out[0] and isinstance(out[0][0], float):
-        out = [p for i, p in enumerate(out) if i == 0 or p != out[i - 1]]
+def _round_polygon(rings: list, ndigits: int = 4) -> list:
+    """Round a polygon's rings, dropping repeated points and rings that collapse (< 4 points)."""
+    out = []
+    for ring in rings:
+        pts = [[round(x, ndigits), round(y, ndigits)] for x, y in ring]
+        pts = [p for i, p in enumerate(pts) if i == 0 or p != pts[i - 1]]
+        if len(pts) >= 4:
+            out.append(pts)
+        elif not out:
+            return []  # the outer ring vanished: drop the whole polygon
     return out
 
 
@@ -113,10 +129,14 @@ def build_geojson(path: Path, councils: pd.DataFrame) -> dict:
     names = councils.set_index("code")["name"]
     feats = []
     for code in sorted(parts):
-        polys = [_round_coords(p) for p in parts[code]]
-        geom = ({"type": "Polygon", "coordinates": polys[0]} if len(polys) == 1
-                else {"type": "MultiPolygon", "coordinates": polys})
-        feats.append({"type": "Feature", "properties": {"code": code, "name": names[code]},
-                      "geometry": geom})
+        polys = [p for p in map(_round_polygon, parts[code]) if p]
+        geom = (
+            {"type": "Polygon", "coordinates": polys[0]}
+            if len(polys) == 1
+            else {"type": "MultiPolygon", "coordinates": polys}
+        )
+        feats.append(
+            {"type": "Feature", "properties": {"code": code, "name": names[code]}, "geometry": geom}
+        )
     assert len(feats) == len(councils)
     return {"type": "FeatureCollection", "features": feats}

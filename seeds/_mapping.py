@@ -57,9 +57,7 @@ def nan_sum(frame: pd.DataFrame, keys: list[str], cols: list[str]) -> pd.DataFra
     return total.mask(has_nan.reindex(total.index)).reset_index()
 
 
-def map_to_units(
-    src: pd.DataFrame, cols: list[str], units: set[str]
-) -> pd.DataFrame:
+def map_to_units(src: pd.DataFrame, cols: list[str], units: set[str]) -> pd.DataFrame:
     """Map rows keyed by (code, year) in any past structure onto the 2024 reporting units.
 
     Counts are summed over merged councils; a split council is shared between its successors
@@ -76,8 +74,10 @@ def map_to_units(
             for new in succ:
                 row = {"code": new, "year": rec["year"]}
                 row.update({c: rec[c] * shares.at[new, c] for c in cols})
-                row["derived"] = (f"Cumbria E10000006 split by successors' {first} "
-                                  f"{cols[0] if len(cols) == 1 else 'count'} shares")
+                row["derived"] = (
+                    f"Cumbria E10000006 split by successors' {first} "
+                    f"{cols[0] if len(cols) == 1 else 'count'} shares"
+                )
                 rows.append(row)
     split_part = pd.DataFrame(rows)
     rest = src[~src["code"].isin(SPLITS)].copy()
@@ -85,7 +85,9 @@ def map_to_units(
     rest["code"] = [RECODE[c][0] if c in RECODE else c for c in rest["code"]]
     both = pd.concat([rest[["code", "year", *cols, "derived"]], split_part], ignore_index=True)
     out = nan_sum(both, ["code", "year"], cols)
-    notes = both.groupby(["code", "year"])["derived"].agg(lambda s: "; ".join(sorted(set(s) - {""})))
+    notes = both.groupby(["code", "year"])["derived"].agg(
+        lambda s: "; ".join(sorted(set(s) - {""}))
+    )
     out = out.merge(notes.reset_index(), on=["code", "year"])
     unknown = set(out["code"]) - units
     if unknown:

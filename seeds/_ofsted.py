@@ -50,8 +50,15 @@ def judgements_table(judg: pd.DataFrame, units: set[str]) -> pd.DataFrame:
     out = pd.DataFrame(rows).sort_values(["code", "publication_date", "ofsted_code"])
     for col in ("inspection_date", "publication_date"):
         out[col] = out[col].dt.strftime("%Y-%m-%d")
-    cols = ["code", "ofsted_code", "ofsted_name", "inspection_date", "publication_date",
-            "grade", "inspection_type"]
+    cols = [
+        "code",
+        "ofsted_code",
+        "ofsted_name",
+        "inspection_date",
+        "publication_date",
+        "grade",
+        "inspection_type",
+    ]
     return out[cols].reset_index(drop=True)
 
 
@@ -78,9 +85,16 @@ def grades_table(judg: pd.DataFrame, units: list[str], years: range) -> pd.DataF
         for year in years:
             when = pd.Timestamp(year=year, month=9, day=30)
             cands = [_member_grade(judg, m, when) for m in members]
-            best = max(cands, key=lambda c: (GRADE_RANK[c["grade"]], -SOURCE_RANK[c["source"]],
-                                             c["date"]))
-            rows.append({"code": code, "year": year, "grade": best["grade"],
-                         "judgement_date": best["date"].strftime("%Y-%m-%d"),
-                         "grade_source": best["source"]})
+            best = max(
+                cands, key=lambda c: (GRADE_RANK[c["grade"]], -SOURCE_RANK[c["source"]], c["date"])
+            )
+            rows.append(
+                {
+                    "code": code,
+                    "year": year,
+                    "grade": best["grade"],
+                    "judgement_date": best["date"].strftime("%Y-%m-%d"),
+                    "grade_source": best["source"],
+                }
+            )
     return pd.DataFrame(rows).sort_values(["code", "year"]).reset_index(drop=True)

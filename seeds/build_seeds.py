@@ -22,8 +22,17 @@ from _ofsted import grades_table, judgements_table, load_judgements  # noqa: E40
 
 SEEDS = Path(__file__).resolve().parent
 YEARS = range(2017, 2025)
-COUNTS = ["inpost_fte", "inpost_headcount", "starters_fte", "leavers_fte", "agency_fte",
-          "agency_cover_fte", "vacancy_fte", "case_holders_fte", "cases"]
+COUNTS = [
+    "inpost_fte",
+    "inpost_headcount",
+    "starters_fte",
+    "leavers_fte",
+    "agency_fte",
+    "agency_cover_fte",
+    "vacancy_fte",
+    "case_holders_fte",
+    "cases",
+]
 RATES = ["caseload_fte", "turnover_rate_fte", "agency_rate_fte", "vacancy_rate_fte"]
 CENSUS_COLS = ["code", "year", *COUNTS, *RATES, "derived"]
 
@@ -35,6 +44,7 @@ def read_table(path: Path) -> pd.DataFrame:
 
 def add_rates(df: pd.DataFrame) -> pd.DataFrame:
     """Recompute the four rates from (already rounded) counts; NaN where a denominator is 0."""
+
     def ratio(num: pd.Series, den: pd.Series, scale: float) -> pd.Series:
         return (scale * num / den.where(den > 0)).round(3)
 
@@ -107,10 +117,12 @@ def build_census_national(raw: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             "level": agg["geographic_level"],
-            "code": np.where(agg["geographic_level"] == "National", agg["country_code"],
-                             agg["region_code"]),
-            "area": np.where(agg["geographic_level"] == "National", agg["country_name"],
-                             agg["region_name"]),
+            "code": np.where(
+                agg["geographic_level"] == "National", agg["country_code"], agg["region_code"]
+            ),
+            "area": np.where(
+                agg["geographic_level"] == "National", agg["country_name"], agg["region_name"]
+            ),
             "year": agg["time_period"].astype(int),
         }
     )
@@ -120,8 +132,9 @@ def build_census_national(raw: pd.DataFrame) -> pd.DataFrame:
     return out.assign(o=order).sort_values(["o", "code", "year"]).drop(columns="o")
 
 
-def impute_residual(mapped: pd.DataFrame, col: str, regional: pd.Series,
-                    region_of: dict[str, str]) -> tuple[pd.DataFrame, int]:
+def impute_residual(
+    mapped: pd.DataFrame, col: str, regional: pd.Series, region_of: dict[str, str]
+) -> tuple[pd.DataFrame, int]:
     """Fill gaps with the published regional total minus the units that report, split among the
     missing units of that region by their shares in the nearest year where all of them report."""
     mapped = mapped.copy()
@@ -132,8 +145,11 @@ def impute_residual(mapped: pd.DataFrame, col: str, regional: pd.Series,
     for (year, region), grp in gaps.groupby(["year", "region"]):
         same = mapped[(mapped["year"] == year) & (mapped["region"] == region)]
         residual = max(regional.get((year, region), np.nan) - same[col].sum(), 0.0)
-        wide = original[original["code"].isin(grp["code"])].pivot(index="year", columns="code",
-                                                              values=col).dropna()
+        wide = (
+            original[original["code"].isin(grp["code"])]
+            .pivot(index="year", columns="code", values=col)
+            .dropna()
+        )
         ref = wide.index[np.argmin(np.abs(wide.index - year) * 2 - (wide.index > year))]
         shares = wide.loc[ref] / wide.loc[ref].sum()
         for i in grp.index:
@@ -144,33 +160,47 @@ def impute_residual(mapped: pd.DataFrame, col: str, regional: pd.Series,
     return mapped.drop(columns="region"), n_cells
 
 
-def build_demand(shared: Path, units: set[str], census: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """CIN referrals (year to 31 March) and 0-17 population (mid-year) on the 151 units."""
-    la24 = census[(census["geographic_level"] == "Local authority") & (census["time_period"] == "2024")]
-    region_of = dict(zip(la24["new_la_code"], la24["region_name"]))
+def build_demand(
+    shared: Path, units: set[str], census_raw: pd.DataFrame
+) -> tuple[pd.DataFrame, int]:
+    """CIN referrals (year to 31 March) and 0-17 population (mid-year) on the 151 units.
+
+    A unit's region for the residual imputation is its census region (Inner/Outer London split).
+    """
+    is_la = census_raw["geographic_level"] == "Local authority"
+    la24 = census_raw[is_la & (census_raw["time_period"] == "2024")]
+    region_of = dict(zip(la24["new_la_code"], la24["region_name"], strict=True))
     parts, n_total = [], 0
-    for fname, col, out_col in [("cin_referrals_2013_to_2025.csv", "referral_count", "referrals"),
-                                ("child_population_0_17_2012_to_2024.csv", "population_estimate",
-                                 "child_population")]:
+    for fname, col, out_col in [
+        ("cin_referrals_2013_to_2025.csv", "referral_count", "referrals"),
+        ("child_population_0_17_2012_to_2024.csv", "population_estimate", "child_population"),
+    ]:
         raw = read_table(shared / "demand" / fname)
         la = raw[raw["geographic_level"] == "Local authority"]
-        src = pd.DataFrame({"code": la["new_la_code"], "year": la["time_period"].astype(int),
-                            out_col: to_number(la[col]).to_numpy()})
+        src = pd.DataFrame(
+            {
+                "code": la["new_la_code"],
+                "year": la["time_period"].astype(int),
+                out_col: to_number(la[col]).to_numpy(),
+            }
+        )
         mapped = map_to_units(src, [out_col], units)
         reg = raw[raw["geographic_level"] == "Regional"]
-        regional = pd.Series(to_number(reg[col]).to_numpy(),
-                             index=pd.MultiIndex.from_arrays([reg["time_period"].astype(int),
-                                                              reg["region_name"]]))
+        regional = pd.Series(
+            to_number(reg[col]).to_numpy(),
+            index=pd.MultiIndex.from_arrays([reg["time_period"].astype(int), reg["region_name"]]),
+        )
         mapped, n = impute_residual(mapped, out_col, regional, region_of)
         n_total += n
         parts.append(mapped)
     out = parts[0].merge(parts[1], on=["code", "year"], how="outer", suffixes=("_r", "_p"))
     out["derived"] = [
         "; ".join(dict.fromkeys(n for d in pair if isinstance(d, str) for n in d.split("; ") if n))
-        for pair in zip(out["derived_r"], out["derived_p"])
+        for pair in zip(out["derived_r"], out["derived_p"], strict=True)
     ]
-    full = pd.MultiIndex.from_product([sorted(units), range(out["year"].min(), out["year"].max() + 1)],
-                                      names=["code", "year"])
+    full = pd.MultiIndex.from_product(
+        [sorted(units), range(out["year"].min(), out["year"].max() + 1)], names=["code", "year"]
+    )
     out = out.set_index(["code", "year"]).reindex(full).reset_index()
     out["derived"] = out["derived"].fillna("")
     out = out.round({"referrals": 3, "child_population": 3})
@@ -189,10 +219,13 @@ def main(argv: list[str] | None = None) -> None:
     shared = parser.parse_args(argv).shared
 
     census_raw = read_table(shared / "csww" / "csww_indicators_2017_to_2024.csv")
-    la24 = census_raw[(census_raw["geographic_level"] == "Local authority")
-                      & (census_raw["time_period"] == "2024")]
-    census_units = pd.DataFrame({"code": la24["new_la_code"], "name": la24["la_name"],
-                                 "census_region": la24["region_name"]})
+    la24 = census_raw[
+        (census_raw["geographic_level"] == "Local authority")
+        & (census_raw["time_period"] == "2024")
+    ]
+    census_units = pd.DataFrame(
+        {"code": la24["new_la_code"], "name": la24["la_name"], "census_region": la24["region_name"]}
+    )
     nodes = pd.read_csv(shared / "geo" / "nodes.csv")
     councils = build_councils(nodes, census_units)
     write_csv(councils, "councils.csv")
@@ -219,16 +252,24 @@ def main(argv: list[str] | None = None) -> None:
     demand, n_demand = build_demand(shared, units, census_raw)
     write_csv(demand, "demand.csv")
 
-    no_land = sorted(set(councils["code"]) - set(edges.loc[edges["edge_type"] == "land",
-                                                          ["code_a", "code_b"]].stack()))
-    print(f"units: {len(councils)} (islands: {', '.join(councils.loc[councils.island == 1, 'name'])})")
+    no_land = sorted(
+        set(councils["code"])
+        - set(edges.loc[edges["edge_type"] == "land", ["code_a", "code_b"]].stack())
+    )
+    print(
+        f"units: {len(councils)} (islands: {', '.join(councils.loc[councils.island == 1, 'name'])})"
+    )
     print(f"edges: {len(edges)} = {edges['edge_type'].value_counts().sort_index().to_dict()}")
     print(f"units without a land edge: {no_land}")
-    print(f"census rows: {len(census)}; imputed count cells: {n_census}; "
-          f"rows with derived note: {(census['derived'] != '').sum()}")
+    print(
+        f"census rows: {len(census)}; imputed count cells: {n_census}; "
+        f"rows with derived note: {(census['derived'] != '').sum()}"
+    )
     print(f"grades by source: {grades['grade_source'].value_counts().sort_index().to_dict()}")
-    print(f"demand rows: {len(demand)}; imputed cells: {n_demand}; NaN cells: "
-          f"{demand[['referrals', 'child_population']].isna().sum().to_dict()}")
+    print(
+        f"demand rows: {len(demand)}; imputed cells: {n_demand}; NaN cells: "
+        f"{demand[['referrals', 'child_population']].isna().sum().to_dict()}"
+    )
 
 
 if __name__ == "__main__":

@@ -11,15 +11,25 @@ import pytest
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 YEARS = list(range(2017, 2025))
-COUNTS = ["inpost_fte", "inpost_headcount", "starters_fte", "leavers_fte", "agency_fte",
-          "agency_cover_fte", "vacancy_fte", "case_holders_fte", "cases"]
+COUNTS = [
+    "inpost_fte",
+    "inpost_headcount",
+    "starters_fte",
+    "leavers_fte",
+    "agency_fte",
+    "agency_cover_fte",
+    "vacancy_fte",
+    "case_holders_fte",
+    "cases",
+]
 GRADES = {"Outstanding", "Good", "Requires improvement", "Inadequate"}
 JOINT = {"E09000021 / E09000027", "E06000061 / E06000062"}
 
 
 def read(name: str) -> pd.DataFrame:
-    return pd.read_csv(SEEDS / name, dtype={"code": str, "code_a": str, "code_b": str},
-                       keep_default_na=True)
+    return pd.read_csv(
+        SEEDS / name, dtype={"code": str, "code_a": str, "code_b": str}, keep_default_na=True
+    )
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +64,7 @@ def test_census_panel_complete(census: pd.DataFrame, councils: pd.DataFrame) -> 
     assert len(census) == 151 * len(YEARS)
     assert not census.duplicated(["code", "year"]).any()
     full = {(c, y) for c in councils["code"] for y in YEARS}
-    assert set(zip(census["code"], census["year"])) == full
+    assert set(zip(census["code"], census["year"], strict=True)) == full
     assert census[COUNTS].notna().all().all()
     assert (census[COUNTS] >= 0).all().all()
 
@@ -131,8 +141,10 @@ def test_bexley_neighbours(edges: pd.DataFrame, councils: pd.DataFrame) -> None:
     code = councils.set_index("name")["code"]
     bexley = code["Bexley"]
     mine = edges[(edges["code_a"] == bexley) | (edges["code_b"] == bexley)]
-    other = {(b if a == bexley else a): t for a, b, t in
-             zip(mine["code_a"], mine["code_b"], mine["edge_type"])}
+    other = {
+        (b if a == bexley else a): t
+        for a, b, t in zip(mine["code_a"], mine["code_b"], mine["edge_type"], strict=True)
+    }
     assert other[code["Greenwich"]] == "land"
     assert other[code["Bromley"]] == "land"
     assert other[code["Havering"]] == "tidal_water"
@@ -142,7 +154,8 @@ def test_merged_edge_boundaries_summed(edges: pd.DataFrame) -> None:
     e = edges.set_index(["code_a", "code_b"])
     # Milton Keynes touches both North (2.58 km) and West (31.09 km) Northamptonshire
     assert e.loc[("E06000042", "E06000061 / E06000062"), "shared_boundary_km"] == pytest.approx(
-        33.67, abs=0.01)
+        33.67, abs=0.01
+    )
 
 
 def test_grades(councils: pd.DataFrame) -> None:
