@@ -1,0 +1,113 @@
+"""Councils as Mesa agents, backed by columns so that the month's rules stay vectorised.
+
+:class:`CouncilTable` holds one numpy array per council attribute (pay, grade, establishment, ...).
+Each :class:`Council` is a Mesa agent that reads and writes its own row of that table, so code that
+thinks in councils (``model.council("Bexley").pay_gbp += 3000``) and code that thinks in arrays see
+the same state. The workers are in :mod:`sim.workers`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from .data import GRADES
+
+if TYPE_CHECKING:
+    from .model import WorkforceModel
+
+# per-council float columns, initialised to 0 unless noted in CouncilTable.__init__
+FLOAT_COLUMNS = (
+    "pay_gbp",  # annual pay of a qualified social worker
+    "market_supplement_gbp",  # annual supplement on top of pay, per FTE
+    "golden_hello_gbp",  # one-off payment to each new permanent starter
+    "retention_gbp",  # payment to each eligible worker in the retention month
+    "establishment_fte",  # funded posts
+    "cases",  # open cases
+    "case_holder_share",  # case-holding FTE per FTE in post
+    "reputation",  # 0 (Inadequate) .. 1 (Outstanding), slow-moving
+    "agency_cover_ratio",  # agency FTE the council seeks per vacancy FTE
+    "agency_cap_fte",  # most agency FTE it will take (inf = no cap)
+    "agency_price_cap",  # multiplier cap on agency cost (inf = none)
+    "fixed_vacancy_rate",  # boundary councils only: census vacancy rate (they are not simulated)
+    "fixed_caseload",  # boundary councils only
+    # recomputed every month
+    "perm_fte", "perm_count", "agency_fte", "agency_count", "vacancy_fte", "caseload",
+)
+INT_COLUMNS = (
+    "grade",  # index into GRADES: 0 Outstanding .. 3 Inadequate
+    "grade_tick",  # month of the last judgement (negative = before the run)
+    "retention_month",  # calendar month (1-12) the retention payment is paid, 0 = none
+    "retention_tenure_months",  # months with the council needed to qualify
+)
+
+
+class CouncilTable:
+    """Council attributes as arrays. Councils ``0..n_active-1`` are simulated; the rest form the
+    region's boundary (neighbours outside it, fixed at their census values)."""
+
+    def __init__(self, n: int, n_active: int) -> None:
+        self.n = n
+        self.n_active = n_active
+        self.active = np.arange(n) < n_active
+        for name in FLOAT_COLUMNS:
+            setattr(self, name, np.zeros(n))
+        for name in INT_COLUMNS:
+            setattr(self, name, np.zeros(n, dtype=np.int64))
+        self.agency_cap_fte[:] = np.inf
+        self.agency_price_cap[:] = np.inf
+
+    def vacancy_rate(self) -> np.ndarray:
+        """Vacancies / (vacancies + FTE in post), census definition (fixed for boundary councils)."""
+        denom = self.vacancy_fte + self.perm_fte
+        rate = np.divide(self.vacancy_fte, denom, out=np.zeros(self.n), where=denom > 0)
+        return np.where(self.active, rate, self.fixed_vacancy_rate)
+
+    def current_caseload(self) -> np.ndarray:
+        return np.where(self.active, self.caseload, self.fixed_caseload)
+
+
+def _column_property(name: str, doc: str) -> property:
+    def get(self: Council) -> float:
+        return getattr(self.model.councils, name)[self.index].item()
+
+    def set_(self: Council, value: float) -> None:
+        getattr(self.model.councils, name)[self.index] = value
+
+    return property(get, set_, doc=doc)
+
+
+class Council(mesa.Agent):
+    """A council (a reporting unit of the DfE workforce census) in the simulated market.
+
+    Its attributes are views of its row in ``model.councils`` (a :class:`CouncilTable`).
+    """
+
+    model: WorkforceModel
+
+    def __init__(self, model: WorkforceModel, index: int, code: str, name: str, region: str,
+                 london: str) -> None:
+        super().__init__(model)
+        self.index = index
+        self.code = code
+        self.name = name
+        self.region = region
+        self.london = london  # "inner", "outer" or ""
+
+    @property
+    def simulated(self) -> bool:
+        """False for boundary councils (outside the region, not simulated)."""
+        return bool(self.index < self.model.councils.n_active)
+
+    @property
+    def grade_name(self) -> str:
+        return GRADES[int(self.model.councils.grade[self.index])]
+
+    def __repr__(self) -> str:
+        return f"Council({self.name!r}, {self.code})"
+
+
+for _name in FLOAT_COLUMNS + INT_COLUMNS:
+    setattr(Council, _name, _column_property(_name, f"this council's {_name} (a view of the table)"))

@@ -1,0 +1,268 @@
+"""The model: England's councils and their children's social workers, one month at a time.
+
+One month runs these phases, in this order (``WorkforceModel.PHASES``; ``model.plan()`` prints it):
+
+1. policies     scheduled policies start, act, or end
+2. councils     demand, caseloads, inspections, reputation, council pay rules
+3. payments     retention payments due this month, market supplements
+4. exits        exits from the profession and retirement
+5. moves        on-the-job search and moves between councils or into agency work (poaching flows)
+6. recruitment  vacancies filled from outside (new qualifiers each September, returners, overseas)
+7. agency       placements end; agency cover for remaining vacancies
+8. record       stocks, flows, costs and origin-destination moves; everyone ages a month
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import mesa
+import numpy as np
+
+from . import build
+from .data import CENSUS_YEARS, load_seeds
+from .errors import SimInputError
+from .params import Params
+from .phases import (
+    agency_phase,
+    councils_phase,
+    exits_phase,
+    moves_phase,
+    payments_phase,
+    recruitment_phase,
+)
+from .record import Recorder
+from .regions import build_region
+from .results import Results, record_phase
+from .rng import Streams
+from .workers import AGENCY, FREE, PERM
+
+
+class WorkforceModel(mesa.Model):
+    """The labour market for children's social workers in a region of England.
+
+    Args:
+        region: a region name (``sim regions`` lists them), default all England.
+        base_year: census year (30 September) the run starts from, 2017 to 2024.
+        seed: the run's seed; the same seed gives bit-identical results anywhere.
+        params: parameter overrides by name (see :mod:`sim.params`), or a :class:`Params`.
+        params_file: a TOML file of parameter overrides (keyword ``params`` win over it).
+        policies: policies to attach (see :mod:`sim.policies`).
+        pay_gbp: qualified pay overrides by council name or code, GBP a year.
+        validate: check the stock-flow identities every month (slower).
+        months: months of results storage to preallocate (grows if exceeded).
+        **param_overrides: parameter overrides as keywords (``b_pay=5.0``).
+    """
+
+    PHASES: tuple[str, ...] = ("policies", "councils", "payments", "exits", "moves", "recruitment",
+                               "agency", "record")
+
+    def __init__(self, region: str = "england", base_year: int = CENSUS_YEARS[-1], seed: int = 0,
+                 params: dict[str, float] | Params | None = None, params_file: str | None = None,
+                 policies: Iterable[Any] = (), pay_gbp: dict[str, float] | None = None,
+                 validate: bool = False, months: int = 120, **param_overrides: float) -> None:
+        seed = _as_seed(seed)
+        super().__init__(rng=seed)
+        if isinstance(params, Params):
+            params = params.non_defaults()
+        overrides = {**(params or {}), **param_overrides}
+        self.p = Params.from_toml(params_file, **overrides) if params_file else Params(overrides)
+        self.seed = seed
+        self.base_year = int(base_year)
+        self.validate = bool(validate)
+        self.tick = 0
+        self.streams = Streams(seed)
+        self.seeds = load_seeds()
+        self.graph = self.seeds.graph()
+        self.region = build_region(self.seeds, region, self.graph)
+        census = self.seeds.year(self.base_year)
+        census = census.set_index("code").loc[list(self.region.members + self.region.boundary)].reset_index()
+        build.build_councils(self, census, pay_gbp or {})
+        self.extra_hire_rate = np.zeros(self.councils.n)  # policies add overseas recruitment here
+        self.council_rules: list[Callable[[WorkforceModel], None]] = []
+        self.exit_listeners: list[Callable[[WorkforceModel, np.ndarray], None]] = []
+        self.retention_listeners: list[Callable[[WorkforceModel, np.ndarray], None]] = []
+        self.agency_rules: list[Callable[[WorkforceModel, np.ndarray, bool], np.ndarray]] = []
+        self._cache: dict[str, Any] = {}
+        self.recorder = Recorder(self.councils.n_active, months)
+        build.build_workforce(self, census)
+        self.policies: list[Any] = []
+        for policy in policies:
+            self.add_policy(policy)
+        self._phase_functions = {
+            "policies": self._policies_phase, "councils": councils_phase, "payments": payments_phase,
+            "exits": exits_phase, "moves": moves_phase, "recruitment": recruitment_phase,
+            "agency": agency_phase, "record": record_phase,
+        }
+        record_phase(self, initial=True)
+
+    # ---- running ----------------------------------------------------------------------------
+    def step(self) -> None:
+        """Advance one month, running every phase of ``PHASES`` in order."""
+        self.tick += 1
+        self._cache.clear()
+        for phase in self.PHASES:
+            self._phase_functions[phase](self)
+
+    def run(self, years: float = 1, months: int | None = None, progress: Callable[[int, int], None] | None = None
+            ) -> WorkforceModel:
+        """Run ``years`` (or ``months``) more months; returns the model (results in ``.results``)."""
+        n = int(round(years * 12)) if months is None else int(months)
+        if n < 0:
+            raise SimInputError(f"months to run must be >= 0, got {n}")
+        for i in range(n):
+            self.step()
+            if progress:
+                progress(i + 1, n)
+        return self
+
+    def plan(self) -> str:
+        """The order of one month, as text."""
+        return "\n".join(f"{i}. {name}" for i, name in enumerate(self.PHASES, 1))
+
+    @property
+    def results(self) -> Results:
+        """Tidy tables of everything recorded so far."""
+        return Results(self)
+
+    # ---- policies ---------------------------------------------------------------------------
+    def add_policy(self, policy: Any) -> None:
+        """Attach a policy (validated against this model now; it acts from its start month)."""
+        policy.attach(self)
+        self.policies.append(policy)
+
+    def _policies_phase(self, _: WorkforceModel) -> None:
+        for policy in self.policies:
+            policy.on_month(self)
+
+    # ---- time -------------------------------------------------------------------------------
+    @property
+    def calendar_month(self) -> int:
+        """Calendar month (1-12) of the current tick (tick 0 is September of the base year)."""
+        return (8 + self.tick) % 12 + 1
+
+    def date(self, tick: int | None = None) -> str:
+        """'YYYY-MM' of a tick."""
+        t = self.tick if tick is None else tick
+        return f"{self.base_year + (8 + t) // 12}-{(8 + t) % 12 + 1:02d}"
+
+    def tick_of(self, date: str, where: str = "date") -> int:
+        """The tick of a 'YYYY-MM' date (month 1 of the run is October of the base year)."""
+        try:
+            year, month = (int(x) for x in str(date).split("-"))
+            if not 1 <= month <= 12:
+                raise ValueError
+        except ValueError:
+            raise SimInputError(f"{where}: {date!r} is not a date of the form YYYY-MM") from None
+        return (year - self.base_year) * 12 + month - 9
+
+    # ---- councils ---------------------------------------------------------------------------
+    def council(self, name: str) -> build.Council:
+        """The simulated council with this name or code (case-insensitive)."""
+        return self.council_agents[build.resolve_council(self, name, where="council")]
+
+    def council_index(self, name: str, where: str = "council") -> int:
+        return build.resolve_council(self, name, where)
+
+    def recount(self) -> None:
+        """Recompute every council's stocks, vacancies and caseload from the worker columns."""
+        w, c = self.workers, self.councils
+        status, employer, fte = w.status, w.employer, w.fte
+        for code, count, total in ((PERM, "perm_count", "perm_fte"), (AGENCY, "agency_count", "agency_fte")):
+            mask = status == code
+            e = employer[mask]
+            setattr(c, count, np.bincount(e, minlength=c.n).astype(float))
+            setattr(c, total, np.bincount(e, weights=fte[mask], minlength=c.n))
+        a = c.n_active
+        c.vacancy_fte[:a] = np.maximum(0.0, c.establishment_fte[:a] - c.perm_fte[:a])
+        holders = c.case_holder_share[:a] * (c.perm_fte[:a] + c.agency_fte[:a])
+        c.caseload[:a] = c.cases[:a] / np.maximum(holders, 0.5)
+
+    def log_pay(self, with_golden_hello: bool = False) -> np.ndarray:
+        """Log of annual pay plus annual incentives, per council (what a worker compares)."""
+        key = f"log_pay{with_golden_hello}"
+        if key not in self._cache:
+            c = self.councils
+            total = c.pay_gbp + c.market_supplement_gbp + c.retention_gbp
+            if with_golden_hello:
+                total = total + c.golden_hello_gbp / 2  # spread over two years
+            self._cache[key] = np.log(np.maximum(total, 1.0))
+        return self._cache[key]
+
+    def best_log_pay_in_reach(self) -> np.ndarray:
+        """Per home council, the best log pay among the councils in reach."""
+        if "best" not in self._cache:
+            lp = self.log_pay(with_golden_hello=True)
+            self._cache["best"] = np.where(self.reach >= 0, lp[np.maximum(self.reach, 0)], -np.inf).max(axis=1)
+        return self._cache["best"]
+
+    def offer_probability(self) -> np.ndarray:
+        return np.minimum(1.0, self.p.offer_per_vacancy_rate * self.councils.vacancy_rate())
+
+    def has_vacancy(self) -> np.ndarray:
+        c = self.councils
+        return np.where(c.active, c.vacancy_fte >= 0.5, c.fixed_vacancy_rate > 0)
+
+    def turnover_estimate(self) -> np.ndarray:
+        """Leavers over the last 12 months / FTE in post per simulated council, topped up with the
+        census rate for the months before the run."""
+        c, a = self.councils, self.councils.n_active
+        k = min(12, self.recorder.rows - 1)
+        leavers = self.recorder.leavers_last_12() + self.turnover_prior[:a] * c.perm_fte[:a] * (12 - k) / 12
+        return leavers / np.maximum(c.perm_fte[:a], 1e-9)
+
+    # ---- workers ----------------------------------------------------------------------------
+    def new_workers(self, council: np.ndarray, status: int, new_qualifier: bool, agency: bool = False,
+                    initial: bool = False) -> np.ndarray:
+        """Create workers employed by (or placed at) ``council``; returns their slots."""
+        council = np.asarray(council, dtype=np.int64)
+        slots = self.workers.take_free(council.size)
+        build.fill_new_workers(self, slots, council, status, new_qualifier, agency, initial)
+        return slots
+
+    def pending_payment_share(self, slots: np.ndarray, employer: np.ndarray) -> np.ndarray:
+        """Retention payment a worker would forfeit by leaving now, as a share of annual pay,
+        weighted by how soon it is due."""
+        c = self.councils
+        amount = c.retention_gbp[employer]
+        if not amount.any():
+            return np.zeros(slots.size)
+        months_to = (c.retention_month[employer] - self.calendar_month - 1) % 12 + 1
+        weight = np.maximum(0.0, 1 - months_to / self.p.forfeit_horizon_months)
+        qualifies = self.workers.tenure[slots] + months_to >= c.retention_tenure_months[employer]
+        return np.where(qualifies & (c.retention_month[employer] > 0), amount * weight, 0.0) / c.pay_gbp[employer]
+
+    def agency_work_open(self, slots: np.ndarray, for_placement: bool = False) -> np.ndarray:
+        """Which of these workers may take agency work (experience and cooling-off rules)."""
+        w = self.workers
+        ok = w.pq_months[slots] >= self.p.agency_min_pq_months
+        if for_placement:
+            ok &= (self.tick - w.left_perm_tick[slots]) >= self.p.agency_cooldown_months
+        for rule in self.agency_rules:
+            ok &= rule(self, slots, for_placement)
+        return ok
+
+    def on_permanent_exit(self, slots: np.ndarray) -> None:
+        """Called with the permanent workers leaving their employer this month (before they go)."""
+        for listener in self.exit_listeners:
+            listener(self, slots)
+
+    def on_retention_paid(self, slots: np.ndarray) -> None:
+        for listener in self.retention_listeners:
+            listener(self, slots)
+
+    def headcount(self) -> dict[str, int]:
+        w = self.workers
+        return {"permanent": w.count(PERM), "agency": w.count(AGENCY),
+                "agency_pool": w.count(3), "free_slots": w.count(FREE)}
+
+
+def _as_seed(seed: Any) -> int:
+    try:
+        value = int(str(seed).strip()) if not isinstance(seed, (int, np.integer)) else int(seed)
+    except ValueError:
+        raise SimInputError(f"seed {seed!r} is not a whole number (allowed: 0 or more)") from None
+    if value < 0:
+        raise SimInputError(f"seed {value} is negative (allowed: 0 or more)")
+    return value

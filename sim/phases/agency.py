@@ -1,0 +1,105 @@
+"""Phase 7: agency cover.
+
+Placements end after a few months (the worker converts to a permanent post there, leaves the
+profession, or returns to the agency pool). Councils then seek agency cover for a share of their
+vacancies (their census ratio of agency FTE to vacancies), up to their agency cap, from the pool of
+eligible agency workers, and from outside the region when the pool runs short.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..choice import ration
+from ..workers import AGENCY, PERM, POOL
+from .recruitment import vacancy_ids
+
+if TYPE_CHECKING:
+    from ..model import WorkforceModel
+
+
+def _end_placements(m: WorkforceModel) -> None:
+    p, c, w, s, t, rec = m.p, m.councils, m.workers, m.streams, m.tick, m.recorder
+    placed = w.with_status(AGENCY)
+    ending = placed[s.uniform("agency_end", t, placed) < 1 / p.agency_placement_months]
+    if ending.size == 0:
+        return
+    council = w.employer[ending].astype(np.intp)
+    fte = w.fte[ending].astype(float)
+    rec.count("agency_ended", council, fte)
+    v = s.uniform("agency_end_kind", t, ending)
+    m.recount()
+    wants = v < p.agency_convert_prob
+    capacity = np.floor(c.vacancy_fte + 0.5).astype(np.int64)
+    idx = np.flatnonzero(wants)
+    converts = np.zeros(ending.size, dtype=bool)
+    converts[idx[ration(council[idx], v[idx], capacity)]] = True
+    leaves = ~wants & (v < p.agency_convert_prob + p.agency_exit_prob)
+    to_pool = ~converts & ~leaves
+
+    who = ending[converts]
+    rec.count("starters_agency", council[converts], fte[converts])
+    rec.pay("golden_hello_gbp", council[converts], c.golden_hello_gbp[council[converts]])
+    w.status[who] = PERM
+    w.tenure[who] = 0
+    w.hired_tick[who] = t
+    w.release(ending[leaves])
+    back = ending[to_pool]
+    w.status[back] = POOL
+    w.employer[back] = -1
+    w.tenure[back] = 0
+
+
+def _release_surplus(m: WorkforceModel, target: np.ndarray) -> None:
+    """End the placements a council no longer wants (its vacancies fell or its cap was lowered)."""
+    c, w, t = m.councils, m.workers, m.tick
+    surplus = np.floor(c.agency_fte[: c.n_active] - target).astype(np.int64)
+    if (surplus < 1).all():
+        return
+    placed = w.with_status(AGENCY)
+    council = w.employer[placed].astype(np.intp)
+    keep_cap = np.maximum(0, c.agency_count[: c.n_active] - np.maximum(surplus, 0)).astype(np.int64)
+    kept = ration(council, m.streams.uniform("agency_release", t, placed), keep_cap)
+    out = placed[~kept]
+    m.recorder.count("agency_ended", council[~kept], w.fte[out].astype(float))
+    w.status[out] = POOL
+    w.employer[out] = -1
+    w.tenure[out] = 0
+
+
+def agency_phase(m: WorkforceModel) -> None:
+    p, c, w, s, t, rec = m.p, m.councils, m.workers, m.streams, m.tick, m.recorder
+    a = c.n_active
+    _end_placements(m)
+    m.recount()
+    target = np.minimum(c.agency_cover_ratio[:a] * c.vacancy_fte[:a], c.agency_cap_fte[:a])
+    _release_surplus(m, target)
+    m.recount()
+
+    # Posts to cover, each with a stable id; pool workers in a stable random order.
+    wanted = np.maximum(0, np.floor(target - c.agency_fte[:a] + 0.5)).astype(np.int64)
+    council, ids = vacancy_ids(wanted)
+    order = np.argsort(s.uniform("agency_post_order", t, ids), kind="stable")
+    council, ids = council[order], ids[order]
+    pool = w.with_status(POOL)
+    pool = pool[m.agency_work_open(pool, for_placement=True)]
+    pool = pool[np.argsort(s.uniform("agency_pool_order", t, pool), kind="stable")]
+    n = min(pool.size, council.size)
+    placed, where = pool[:n], council[:n]
+    w.status[placed] = AGENCY
+    w.employer[placed] = where
+    w.tenure[placed] = 0
+    rec.count("agency_placed", where, w.fte[placed].astype(float))
+
+    # Posts still uncovered may be filled by agency workers from outside the region's workforce.
+    rest, rest_ids = council[n:], ids[n:]
+    outside = rest[s.uniform("agency_external", t, rest_ids) < p.agency_external_fill_per_month]
+    if outside.size:
+        new = m.new_workers(outside, status=AGENCY, new_qualifier=False, agency=True)
+        rec.count("agency_placed", outside, w.fte[new].astype(float))
+
+    # Agency workers between placements drift away.
+    pool = w.with_status(POOL)
+    w.release(pool[s.uniform("agency_pool_exit", t, pool) < p.agency_pool_exit_per_month])

@@ -1,0 +1,93 @@
+"""What every policy shares: the councils it names, its start and optional end, and a lifecycle.
+
+A policy is attached to a model (names and dates are checked then), acts on the month it starts
+(``start``), every month while active (``month``), and undoes itself on the month it ends (``end``).
+Nothing before its start month can change: the engine's random draws do not depend on policies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ..errors import SimInputError
+
+if TYPE_CHECKING:
+    from ..model import WorkforceModel
+
+
+@dataclass
+class Policy:
+    """Base class. Subclasses set ``kind`` and override ``start`` (and ``end``/``month`` if needed).
+
+    Attributes:
+        councils: council names or codes the policy applies to (empty = every simulated council).
+        start: first month it acts, "YYYY-MM" (default: the first month of the run).
+        end: month it stops acting and is undone, "YYYY-MM" (default: never).
+    """
+
+    councils: list[str] = field(default_factory=list)
+    start: str | None = None
+    end: str | None = None
+    kind: ClassVar[str] = "policy"
+
+    def attach(self, m: WorkforceModel) -> None:
+        """Check names and dates against the model; remember council indices and ticks."""
+        where = f"policy {self.kind!r}"
+        if isinstance(self.councils, str):
+            self.councils = [self.councils]
+        self.index = [m.council_index(c, where=where) for c in self.councils] or list(
+            range(m.councils.n_active))
+        last = m.tick_of(m.date(m.recorder.stock["perm_count"].shape[0] + 10_000))  # effectively open
+        self.start_tick = m.tick_of(self.start, f"{where} start") if self.start else max(1, m.tick + 1)
+        self.end_tick = m.tick_of(self.end, f"{where} end") if self.end else last + 10**6
+        first = m.date(1)
+        if self.start_tick < 1:
+            raise SimInputError(f"{where}: start {self.start!r} is before the run; the run starts "
+                                f"{first} (base year {m.base_year}), so allowed starts are {first} or later")
+        if self.end_tick <= self.start_tick:
+            raise SimInputError(f"{where}: end {self.end!r} must be after start {m.date(self.start_tick)}")
+
+    def on_month(self, m: WorkforceModel) -> None:
+        if m.tick == self.start_tick:
+            self.start_(m)
+        if self.start_tick <= m.tick < self.end_tick:
+            self.month(m)
+        if m.tick == self.end_tick:
+            self.end_(m)
+
+    # Subclasses override these.
+    def start_(self, m: WorkforceModel) -> None:
+        """Act on the start month."""
+
+    def month(self, m: WorkforceModel) -> None:
+        """Act every month while active."""
+
+    def end_(self, m: WorkforceModel) -> None:
+        """Undo on the end month."""
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": self.kind, "councils": self.councils, "start": self.start, "end": self.end}
+
+
+@dataclass
+class PayUplift(Policy):
+    """Raise qualified pay by a percentage and/or a number of pounds a year.
+
+    Source: the Bexley story ("neighbours pay more"; what if Bexley pays more?).
+    """
+
+    pct: float = 0.0
+    gbp: float = 0.0
+    kind: ClassVar[str] = "pay_uplift"
+
+    def start_(self, m: WorkforceModel) -> None:
+        if self.pct < -50 or self.gbp < -50_000:
+            raise SimInputError(f"policy 'pay_uplift': pct={self.pct}, gbp={self.gbp} would cut pay by "
+                                "more than half; allowed pct >= -50 and gbp >= -50000")
+        pay = m.councils.pay_gbp
+        self._before = pay[self.index].copy()
+        pay[self.index] = pay[self.index] * (1 + self.pct / 100) + self.gbp
+
+    def end_(self, m: WorkforceModel) -> None:
+        m.councils.pay_gbp[self.index] = self._before

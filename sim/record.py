@@ -1,0 +1,119 @@
+"""Recording the month: per-council stocks, flows and costs, and the origin-destination moves.
+
+Storage is preallocated (and doubled when a browser session runs past it), one row per month. The
+tidy pandas tables are built on demand by :mod:`sim.results`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Flows are counted in heads and in FTE during the month, then stored by the record phase.
+STARTER_SOURCES = ("council", "agency", "new_qualifier", "returner_overseas")
+LEAVER_DESTINATIONS = ("council", "outside_region", "agency", "out_of_profession")
+FLOWS = (
+    tuple(f"starters_{s}" for s in STARTER_SOURCES)
+    + tuple(f"leavers_{d}" for d in LEAVER_DESTINATIONS)
+    + ("agency_placed", "agency_ended")
+)
+SPENDS = ("golden_hello_gbp", "retention_gbp", "supplement_gbp")
+STOCKS = ("perm_count", "perm_fte", "agency_count", "agency_fte", "vacancy_fte", "establishment_fte",
+          "cases", "caseload", "pay_gbp", "reputation", "grade", "pay_bill_gbp", "agency_spend_gbp")
+
+
+class Recorder:
+    """Month-by-month storage for one run.
+
+    Args:
+        n_councils: number of simulated councils.
+        months: expected number of months (storage grows if exceeded).
+    """
+
+    def __init__(self, n_councils: int, months: int = 120) -> None:
+        self.n = n_councils
+        self.rows = 0  # months stored (tick 0 included)
+        cap = months + 1
+        self.stock = {k: np.zeros((cap, n_councils)) for k in STOCKS}
+        self.flow = {k: np.zeros((cap, n_councils)) for k in FLOWS}
+        self.flow_fte = {k: np.zeros((cap, n_councils)) for k in FLOWS}
+        self.spend = {k: np.zeros((cap, n_councils)) for k in SPENDS}
+        self.pool_count = np.zeros(cap)
+        self.od: list[np.ndarray] = []  # per month: (k, 4) array of origin, destination, heads, fte
+        self._reset_month()
+
+    # ---- during the month -------------------------------------------------------------------
+    def _reset_month(self) -> None:
+        self._flow = {k: np.zeros(self.n) for k in FLOWS}
+        self._flow_fte = {k: np.zeros(self.n) for k in FLOWS}
+        self._spend = {k: np.zeros(self.n) for k in SPENDS}
+        self._moves: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def count(self, kind: str, council: np.ndarray, fte: np.ndarray) -> None:
+        """Add workers (their council indices and FTE) to this month's flow ``kind``."""
+        if council.size:
+            council = council.astype(np.intp)
+            self._flow[kind] += np.bincount(council, minlength=self.n)[: self.n]
+            self._flow_fte[kind] += np.bincount(council, weights=fte, minlength=self.n)[: self.n]
+
+    def pay(self, kind: str, council: np.ndarray, amount: np.ndarray | float) -> None:
+        """Add spending (GBP) by councils to this month's ``kind``."""
+        if council.size:
+            w = np.broadcast_to(np.asarray(amount, dtype=float), council.shape)
+            self._spend[kind] += np.bincount(council.astype(np.intp), weights=w, minlength=self.n)[: self.n]
+
+    def moves(self, origin: np.ndarray, destination: np.ndarray, fte: np.ndarray) -> None:
+        """Record moves between councils (destination may be a boundary council, >= n)."""
+        if origin.size:
+            self._moves.append((origin.astype(np.int64), destination.astype(np.int64), fte))
+
+    def month_flow(self, kind: str) -> np.ndarray:
+        """This month's count so far for ``kind`` (a view)."""
+        return self._flow[kind]
+
+    # ---- the record phase -------------------------------------------------------------------
+    def close_month(self, stocks: dict[str, np.ndarray], pool_count: int, n_all: int) -> None:
+        """Store the month's stocks and flows and start a new month."""
+        self._ensure(self.rows + 1)
+        r = self.rows
+        for k in STOCKS:
+            self.stock[k][r] = stocks[k]
+        for k in FLOWS:
+            self.flow[k][r] = self._flow[k]
+            self.flow_fte[k][r] = self._flow_fte[k]
+        for k in SPENDS:
+            self.spend[k][r] = self._spend[k]
+        self.pool_count[r] = pool_count
+        self.od.append(self._od_table(n_all))
+        self.rows += 1
+        self._reset_month()
+
+    def _od_table(self, n_all: int) -> np.ndarray:
+        if not self._moves:
+            return np.zeros((0, 4))
+        o = np.concatenate([m[0] for m in self._moves])
+        d = np.concatenate([m[1] for m in self._moves])
+        f = np.concatenate([m[2] for m in self._moves])
+        key = o * n_all + d
+        uniq, inv = np.unique(key, return_inverse=True)
+        heads = np.bincount(inv).astype(float)
+        fte = np.bincount(inv, weights=f)
+        return np.column_stack([uniq // n_all, uniq % n_all, heads, fte])
+
+    def _ensure(self, rows: int) -> None:
+        cap = self.stock[STOCKS[0]].shape[0]
+        if rows <= cap:
+            return
+        new = max(rows, 2 * cap)
+        for table in (self.stock, self.flow, self.flow_fte, self.spend):
+            for k, arr in table.items():
+                grown = np.zeros((new, self.n))
+                grown[:cap] = arr
+                table[k] = grown
+        pool = np.zeros(new)
+        pool[:cap] = self.pool_count
+        self.pool_count = pool
+
+    def leavers_last_12(self) -> np.ndarray:
+        """Permanent leavers (FTE) per council over the last 12 recorded months."""
+        lo = max(0, self.rows - 12)
+        return sum(self.flow_fte[f"leavers_{d}"][lo:self.rows].sum(axis=0) for d in LEAVER_DESTINATIONS)
