@@ -142,9 +142,11 @@ def fill_new_workers(m: WorkforceModel, slots: np.ndarray, council: np.ndarray, 
 
 def resolve_council(m: WorkforceModel, name: str, where: str) -> int:
     """Index of a simulated council given its name or code (case-insensitive)."""
+    from .regions import slug
+
     key = str(name).strip().lower()
     for agent in m.council_agents[: m.councils.n_active]:
-        if key in (agent.name.lower(), agent.code.lower()):
+        if key in (agent.name.lower(), agent.code.lower(), slug(agent.name)):
             return agent.index
     raise unknown("council", str(name), [a.name for a in m.council_agents[: m.councils.n_active]],
                   where=f"{where} (region {m.region.name!r})")
