@@ -1,0 +1,126 @@
+"""Benchmarks of the engine: ``python benchmarks/run.py`` prints a table (``--json`` for JSON).
+
+Sections: a 10-year England run with results recorded (wall and CPU time, time per worker-month,
+peak memory); the plain-Mesa reference model and the engine side by side on a small region (the
+speed ratio per worker-month); scaling with workforce size (0.5 to 4 times England); and time per
+phase of the month. Every measurement runs in a fresh subprocess. See benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+GOAL_RUN_S, GOAL_RATIO, GOAL_MB = 0.5, 100.0, 300.0
+
+
+def measure(task: str, **kwargs: Any) -> dict[str, Any]:
+    """Run one task of tasks.py in a fresh interpreter and return its result."""
+    code = ("import json, sys; sys.path.insert(0, sys.argv[1]); import tasks; "
+            "print(json.dumps(tasks.TASKS[sys.argv[2]](**json.loads(sys.argv[3]))))")
+    done = subprocess.run([sys.executable, "-c", code, str(HERE), task, json.dumps(kwargs)],
+                          capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise RuntimeError(f"benchmark task {task}({kwargs}) failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def slope(xs: list[float], ys: list[float]) -> float:
+    """Least-squares slope of log(y) on log(x)."""
+    lx, ly = [math.log(x) for x in xs], [math.log(y) for y in ys]
+    mx, my = sum(lx) / len(lx), sum(ly) / len(ly)
+    return sum((a - mx) * (b - my) for a, b in zip(lx, ly, strict=True)) / sum((a - mx) ** 2 for a in lx)
+
+
+def collect(args: argparse.Namespace) -> dict[str, Any]:
+    out: dict[str, Any] = {"python": sys.version.split()[0]}
+    out["england"] = measure("engine", region="england", years=args.years, repeat=args.repeat)
+    if not args.no_reference:
+        out["side_by_side"] = {
+            "engine": measure("engine", region=args.ref_region, years=args.ref_years, repeat=args.repeat,
+                              memory=False),
+            "reference": measure("reference", region=args.ref_region, years=args.ref_years),
+        }
+    out["scaling"] = [measure("engine", region="england", years=args.years, scale=s,
+                              repeat=max(1, args.repeat - 1), memory=False) for s in args.scales]
+    out["phases"] = measure("phases", region="england", years=args.years)
+    return out
+
+
+def per_wm_us(r: dict[str, Any], key: str = "run_s") -> float:
+    return 1e6 * r[key] / r["worker_months"]
+
+
+def render(res: dict[str, Any]) -> str:
+    e = res["england"]
+    total = e["build_s"] + e["run_s"]
+    lines = [f"cswsim benchmarks (Python {res['python']}; best of repeats; times in seconds)", "",
+             f"1. England, {e['years']:g} years, results recorded "
+             f"({e['workers_start']:,} workers at the start, {e['worker_months']:,.0f} worker-months)",
+             f"   {'build':>8} {'run':>8} {'build+run':>10} {'cpu run':>8} {'us/wm':>7} {'table':>7} "
+             f"{'RSS MB':>7} {'traced MB':>9}",
+             f"   {e['build_s']:8.3f} {e['run_s']:8.3f} {total:10.3f} {e['cpu_run_s']:8.3f} "
+             f"{per_wm_us(e):7.3f} {e['table_s']:7.3f} {e['peak_rss_mb']:7.0f} {e.get('traced_peak_mb', 0):9.0f}",
+             f"   goals: build+run <= {GOAL_RUN_S} s: {'met' if total <= GOAL_RUN_S else 'NOT met'}; "
+             f"peak RSS <= {GOAL_MB:.0f} MB: {'met' if e['peak_rss_mb'] <= GOAL_MB else 'NOT met'}", ""]
+    lines += _side_by_side(res, e)
+    lines += _scaling(res["scaling"]) + _phases(res["phases"])
+    return "\n".join(lines)
+
+
+def _side_by_side(res: dict[str, Any], e: dict[str, Any]) -> list[str]:
+    if "side_by_side" not in res:
+        return ["2. Side by side with the reference: skipped (--no-reference)", ""]
+    se, sr = res["side_by_side"]["engine"], res["side_by_side"]["reference"]
+    ratio = per_wm_us(sr) / per_wm_us(se)
+    ratio_eng = per_wm_us(sr) / per_wm_us(e)
+    return [f"2. Side by side on {se['region']}, {se['years']:g} years (same process design, same seed)",
+              f"   {'model':10} {'run s':>8} {'worker-months':>14} {'us/wm':>10}",
+              f"   {'engine':10} {se['run_s']:8.4f} {se['worker_months']:14,.0f} {per_wm_us(se):10.3f}",
+              f"   {'reference':10} {sr['run_s']:8.3f} {sr['worker_months']:14,.0f} {per_wm_us(sr):10.3f}",
+              f"   speed ratio per worker-month: {ratio:,.0f}x on {se['region']}, {ratio_eng:,.0f}x against the "
+              f"England run (goal >= {GOAL_RATIO:.0f}x: {'met' if min(ratio, ratio_eng) >= GOAL_RATIO else 'NOT met'})",
+              ""]
+
+
+def _scaling(sc: list[dict[str, Any]]) -> list[str]:
+    k = slope([r["worker_months"] for r in sc], [r["run_s"] for r in sc])
+    lines = ["3. Scaling with workforce size (England census scaled, benchmarks/scaling.py)",
+             f"   {'scale':>6} {'workers':>9} {'run s':>8} {'us/wm':>7} {'RSS MB':>7}"]
+    lines += [f"   {r['scale']:6g} {r['workers_start']:9,} {r['run_s']:8.3f} {per_wm_us(r):7.3f} "
+              f"{r['peak_rss_mb']:7.0f}" for r in sc]
+    return lines + [f"   log-log slope of run time on worker-months: {k:.2f} (1 = linear)", ""]
+
+
+def _phases(res: dict[str, Any]) -> list[str]:
+    ph, months = res["phase_s"], res["months"]
+    tot = sum(ph.values())
+    lines = [f"4. Time per phase of the month (England, {months} months)",
+              f"   {'phase':12} {'total s':>8} {'ms/month':>9} {'share':>6}"]
+    lines += [f"   {k:12} {v:8.3f} {1000 * v / months:9.3f} {100 * v / tot:5.1f}%"
+              for k, v in sorted(ph.items(), key=lambda kv: -kv[1])]
+    return lines + [f"   {'all':12} {tot:8.3f} {1000 * tot / months:9.3f}"]
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--json", action="store_true", help="print the raw measurements as JSON")
+    ap.add_argument("--repeat", type=int, default=3, help="repeats per engine measurement (best is kept)")
+    ap.add_argument("--years", type=float, default=10, help="length of the England runs")
+    ap.add_argument("--ref-region", default="west_yorkshire", help="region of the side-by-side comparison")
+    ap.add_argument("--ref-years", type=float, default=1, help="length of the side-by-side runs")
+    ap.add_argument("--scales", type=float, nargs="+", default=[0.5, 1, 2, 4], help="workforce scale factors")
+    ap.add_argument("--no-reference", action="store_true", help="skip the plain-Mesa reference model")
+    args = ap.parse_args(argv)
+    res = collect(args)
+    print(json.dumps(res, indent=2) if args.json else render(res))
+
+
+if __name__ == "__main__":
+    main()
