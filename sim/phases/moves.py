@@ -50,6 +50,8 @@ def option_utilities(m: WorkforceModel, slots: np.ndarray) -> tuple[np.ndarray, 
     offer_log_pay = m.log_pay(with_golden_hello=True)
     heard = s.uniform("offer", t, slots[:, None], np.arange(width)[None, :]) < m.offer_probability()[opt]
     open_post = (reach >= 0) & (opt != employer[:, None]) & heard & m.has_vacancy()[opt]
+    for rule in m.move_rules:  # e.g. a no-poaching agreement between signatory councils
+        open_post &= rule(m, slots, employer, opt)
 
     stay = (b * m.log_pay()[employer] + council_term[employer] - p.b_commute_per_km * m.dist_km[home, employer]
             + b * m.pending_payment_share(slots, employer))

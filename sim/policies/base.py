@@ -1,12 +1,16 @@
 """What every policy shares: the councils it names, its start and optional end, and a lifecycle.
 
 A policy is attached to a model (names and dates are checked then), acts on the month it starts
-(``start``), every month while active (``month``), and undoes itself on the month it ends (``end``).
+(``start_``), every month while active (``month``), and undoes itself on the month it ends (``end_``).
 Nothing before its start month can change: the engine's random draws do not depend on policies.
+
+Values are checked when the policy is built (``check``), so a scenario file with a negative amount
+fails before any model is built.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -18,7 +22,7 @@ if TYPE_CHECKING:
 
 @dataclass
 class Policy:
-    """Base class. Subclasses set ``kind`` and override ``start`` (and ``end``/``month`` if needed).
+    """Base class. Subclasses set ``kind`` and override ``start_`` (and ``end_``/``month`` if needed).
 
     Attributes:
         councils: council names or codes the policy applies to (empty = every simulated council).
@@ -30,6 +34,25 @@ class Policy:
     start: str | None = None
     end: str | None = None
     kind: ClassVar[str] = "policy"
+
+    def __post_init__(self) -> None:
+        if isinstance(self.councils, str):
+            self.councils = [self.councils]
+        self.check()
+
+    def check(self) -> None:
+        """Check the policy's values (not its names or dates); raise :class:`SimInputError`."""
+
+    def _require(self, ok: bool, field_name: str, value: Any, allowed: str) -> None:
+        if not ok:
+            raise SimInputError(f"policy {self.kind!r} field {field_name!r} = {value!r}: allowed {allowed}")
+
+    def _non_negative(self, *names: str) -> None:
+        for name in names:
+            value = getattr(self, name)
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) \
+                and value >= 0
+            self._require(ok, name, value, "a number >= 0")
 
     def attach(self, m: WorkforceModel) -> None:
         """Check names and dates against the model; remember council indices and ticks."""
@@ -81,10 +104,13 @@ class PayUplift(Policy):
     gbp: float = 0.0
     kind: ClassVar[str] = "pay_uplift"
 
-    def start_(self, m: WorkforceModel) -> None:
+    def check(self) -> None:
         if self.pct < -50 or self.gbp < -50_000:
             raise SimInputError(f"policy 'pay_uplift': pct={self.pct}, gbp={self.gbp} would cut pay by "
                                 "more than half; allowed pct >= -50 and gbp >= -50000")
+
+    def start_(self, m: WorkforceModel) -> None:
+        self.check()
         pay = m.councils.pay_gbp
         self._before = pay[self.index].copy()
         pay[self.index] = pay[self.index] * (1 + self.pct / 100) + self.gbp

@@ -6,13 +6,27 @@ import dataclasses
 from typing import Any
 
 from ..errors import SimInputError, unknown
+from .agency import AgencyCap, DfeAgencyRules, NoPoaching
 from .base import PayUplift, Policy
+from .incentives import GoldenHello, MarketSupplement, RetentionPayment
+from .pay import AdaptivePay, NationalPayScale, PayHarmonisation
+from .supply import OfstedJudgement, OverseasRecruitment
+from .workload import CaseloadCap, DemandShock
 
-POLICY_TYPES: dict[str, type[Policy]] = {"pay_uplift": PayUplift}
+POLICY_TYPES: dict[str, type[Policy]] = {cls.kind: cls for cls in (
+    PayUplift, MarketSupplement, GoldenHello, RetentionPayment, CaseloadCap, DemandShock, AgencyCap,
+    OverseasRecruitment, OfstedJudgement, DfeAgencyRules, NoPoaching, NationalPayScale, PayHarmonisation,
+    AdaptivePay,
+)}
+
+
+def policy_fields(kind: str) -> list[str]:
+    """The fields a policy of this kind accepts (in a scenario file or a dict)."""
+    return [f.name for f in dataclasses.fields(POLICY_TYPES[kind]) if f.init]
 
 
 def policy_from_dict(spec: dict[str, Any], where: str = "policy") -> Policy:
-    """Build a policy from a plain dict, checking its kind and fields."""
+    """Build a policy from a plain dict, checking its kind, fields and values."""
     spec = dict(spec)
     kind = spec.pop("kind", None)
     if kind is None:
@@ -20,7 +34,7 @@ def policy_from_dict(spec: dict[str, Any], where: str = "policy") -> Policy:
     if kind not in POLICY_TYPES:
         raise unknown("policy kind", str(kind), POLICY_TYPES, where=where)
     cls = POLICY_TYPES[kind]
-    allowed = [f.name for f in dataclasses.fields(cls)]
+    allowed = policy_fields(kind)
     bad = [k for k in spec if k not in allowed]
     if bad:
         raise SimInputError(f"{where} ({kind}): unknown field(s) {', '.join(map(repr, bad))}; "
@@ -29,3 +43,5 @@ def policy_from_dict(spec: dict[str, Any], where: str = "policy") -> Policy:
         return cls(**spec)
     except TypeError as exc:
         raise SimInputError(f"{where} ({kind}): {exc}") from None
+    except SimInputError as exc:
+        raise SimInputError(f"{where}: {exc}") from None

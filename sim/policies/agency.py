@@ -1,0 +1,158 @@
+"""Rules on agency work and on hiring from each other: agency caps and targets, the DfE agency rules,
+and no-poaching agreements such as the London Pledge."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+
+from ..errors import SimInputError
+from ..workers import NEVER
+from .base import Policy
+
+if TYPE_CHECKING:
+    from ..model import WorkforceModel
+
+
+@dataclass
+class AgencyCap(Policy):
+    """The most agency cover a council will take: a number of FTE, or a share of its workforce
+    (Kent's target: at most 10% temporary staff), recomputed each month from its permanent FTE.
+
+    Attributes:
+        max_fte: most agency FTE (None = no fixed cap).
+        max_share: most agency FTE as a share of agency + permanent FTE, 0 to 1 (None = no target).
+    """
+
+    max_fte: float | None = None
+    max_share: float | None = None
+    kind: ClassVar[str] = "agency_cap"
+
+    def check(self) -> None:
+        self._require(self.max_fte is not None or self.max_share is not None, "max_fte", self.max_fte,
+                      "a number of FTE, or give max_share")
+        if self.max_fte is not None:
+            self._non_negative("max_fte")
+        if self.max_share is not None:
+            self._non_negative("max_share")
+            self._require(self.max_share < 1, "max_share", self.max_share, "a share from 0 to below 1")
+
+    def start_(self, m: WorkforceModel) -> None:
+        self._before = m.councils.agency_cap_fte[self.index].copy()
+
+    def month(self, m: WorkforceModel) -> None:
+        c = m.councils
+        cap = np.full(len(self.index), math.inf if self.max_fte is None else float(self.max_fte))
+        if self.max_share is not None:
+            cap = np.minimum(cap, self.max_share / (1 - self.max_share) * c.perm_fte[self.index])
+        c.agency_cap_fte[self.index] = np.minimum(self._before, cap)
+
+    def end_(self, m: WorkforceModel) -> None:
+        m.councils.agency_cap_fte[self.index] = self._before
+
+
+@dataclass
+class DfeAgencyRules(Policy):
+    """The DfE rules on agency social workers (from October 2024): experience before agency work, a
+    cooling-off period after leaving a permanent post in the region, and a cap on agency prices.
+
+    The experience and cooling-off rules change the model's parameters (for everyone in the region);
+    the price cap applies to the named councils (default: all).
+
+    Attributes:
+        min_pq_months: post-qualifying months before agency work (DfE: 36).
+        cooldown_months: months after leaving a permanent post before an agency placement (DfE: 3).
+        price_cap: most a council pays for agency cover per pound of a permanent post's cost
+            (None = no cap; the model's default multiplier is 1.4).
+    """
+
+    min_pq_months: int = 36
+    cooldown_months: int = 3
+    price_cap: float | None = None
+    kind: ClassVar[str] = "dfe_agency_rules"
+
+    def check(self) -> None:
+        self._non_negative("min_pq_months", "cooldown_months")
+        if self.price_cap is not None:
+            self._require(isinstance(self.price_cap, (int, float)) and self.price_cap >= 1, "price_cap",
+                          self.price_cap, "a multiplier >= 1 (agency cover costs at least a permanent post)")
+
+    def start_(self, m: WorkforceModel) -> None:
+        self._params = m.p
+        m.p = m.p.replace(agency_min_pq_months=int(self.min_pq_months),
+                          agency_cooldown_months=int(self.cooldown_months))
+        self._caps = m.councils.agency_price_cap[self.index].copy()
+        if self.price_cap is not None:
+            m.councils.agency_price_cap[self.index] = np.minimum(self._caps, self.price_cap)
+
+    def end_(self, m: WorkforceModel) -> None:
+        m.p = self._params
+        m.councils.agency_price_cap[self.index] = self._caps
+
+
+@dataclass
+class NoPoaching(Policy):
+    """A no-poaching agreement (the South East memorandum, the London Pledge): signatory councils do
+    not hire permanent staff from each other, except on promotion; optionally, nobody who left a
+    permanent post at a signatory is placed as agency staff within some months.
+
+    Attributes:
+        councils: the signatories (at least two).
+        promotion_share: share of would-be movers between signatories whose move is a promotion and
+            so still allowed (drawn per worker and month from its own random stream).
+        agency_reengage_months: months after leaving a signatory before an agency placement in the
+            region (London Pledge: 6; 0 = no such rule).
+    """
+
+    promotion_share: float = 0.0
+    agency_reengage_months: int = 0
+    kind: ClassVar[str] = "no_poaching"
+
+    def check(self) -> None:
+        self._non_negative("promotion_share", "agency_reengage_months")
+        self._require(self.promotion_share <= 1, "promotion_share", self.promotion_share, "a share from 0 to 1")
+
+    def attach(self, m: WorkforceModel) -> None:
+        super().attach(m)
+        if len(set(self.index)) < 2:
+            raise SimInputError("policy 'no_poaching' field 'councils': an agreement needs at least two "
+                                "signatory councils (empty = every simulated council)")
+
+    def start_(self, m: WorkforceModel) -> None:
+        self._signatory = np.zeros(m.councils.n, dtype=bool)
+        self._signatory[self.index] = True
+        self._left: dict[int, int] = {}  # slot -> month it left a permanent post at a signatory
+        m.move_rules.append(self._allowed_moves)
+        if self.agency_reengage_months:
+            m.exit_listeners.append(self._on_exit)
+            m.agency_rules.append(self._agency_open)
+
+    def end_(self, m: WorkforceModel) -> None:
+        m.move_rules.remove(self._allowed_moves)
+        if self.agency_reengage_months:
+            m.exit_listeners.remove(self._on_exit)
+            m.agency_rules.remove(self._agency_open)
+
+    def _allowed_moves(self, m: WorkforceModel, slots: np.ndarray, origin: np.ndarray,
+                       destination: np.ndarray) -> np.ndarray:
+        blocked = self._signatory[origin][:, None] & self._signatory[destination]
+        if self.promotion_share > 0:
+            promoted = m.streams.uniform("no_poaching_promotion", m.tick, slots) < self.promotion_share
+            blocked &= ~promoted[:, None]
+        return ~blocked
+
+    def _on_exit(self, m: WorkforceModel, slots: np.ndarray) -> None:
+        here = self._signatory[m.workers.employer[slots].astype(np.intp)]
+        for slot in slots[here].tolist():
+            self._left[slot] = m.tick
+
+    def _agency_open(self, m: WorkforceModel, slots: np.ndarray, for_placement: bool) -> np.ndarray:
+        if not for_placement or not self._left:
+            return np.ones(slots.size, dtype=bool)
+        left = np.array([self._left.get(s, NEVER) for s in slots.tolist()], dtype=np.int64)
+        # the slot may have been reused by someone new: trust the record only if it matches the column
+        same = m.workers.left_perm_tick[slots] == left
+        return ~(same & (m.tick - left < self.agency_reengage_months))
