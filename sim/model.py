@@ -84,6 +84,8 @@ class WorkforceModel(mesa.Model):
         self.exit_listeners: list[Callable[[WorkforceModel, np.ndarray], None]] = []
         self.retention_listeners: list[Callable[[WorkforceModel, np.ndarray], None]] = []
         self.agency_rules: list[Callable[[WorkforceModel, np.ndarray, bool], np.ndarray]] = []
+        # (model, searcher slots, their employers, (n, D) destinations) -> (n, D) mask of allowed moves
+        self.move_rules: list[Callable[[WorkforceModel, np.ndarray, np.ndarray, np.ndarray], np.ndarray]] = []
         self._cache: dict[str, Any] = {}
         self.recorder = Recorder(self.councils.n_active, months)
         build.build_workforce(self, census)
