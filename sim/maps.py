@@ -52,9 +52,11 @@ def draw_councils(ax: Axes, codes: Sequence[str], values: Sequence[float], *, cm
     ax.add_collection(coll)
     if highlight and highlight in rings:
         ax.add_collection(PolyCollection(rings[highlight], facecolor="none", edgecolor="red", linewidth=1.6))
-    allv = np.concatenate(verts + grey) if verts or grey else np.zeros((1, 2))
-    ax.set_xlim(allv[:, 0].min() - 0.05, allv[:, 0].max() + 0.05)
-    ax.set_ylim(allv[:, 1].min() - 0.05, allv[:, 1].max() + 0.05)
+    allv = np.concatenate(verts or grey) if verts or grey else np.zeros((1, 2))  # fit the coloured councils
+    pad_x = 0.04 * (allv[:, 0].max() - allv[:, 0].min()) + 0.02
+    pad_y = 0.04 * (allv[:, 1].max() - allv[:, 1].min()) + 0.02
+    ax.set_xlim(allv[:, 0].min() - pad_x, allv[:, 0].max() + pad_x)
+    ax.set_ylim(allv[:, 1].min() - pad_y, allv[:, 1].max() + pad_y)
     _aspect(ax, float(allv[:, 1].mean()))
     ax.set_xticks([])
     ax.set_yticks([])
