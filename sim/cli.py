@@ -24,6 +24,9 @@ from .errors import SimInputError
 SUBCOMMANDS: list[tuple[str, str]] = [
     ("sim.sweep.cli", "add_sweep_parser"),
     ("sim.sweep.cli", "add_sensitivity_parser"),
+    ("sim.compare", "add_compare_parser"),
+    ("sim.calibrate.cli", "add_calibrate_parser"),
+    ("sim.calibrate.cli", "add_validate_parser"),
 ]
 
 

@@ -14,8 +14,9 @@ keys (or a ``[params]`` table) are parameter names::
 from __future__ import annotations
 
 import math
+import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -134,6 +135,39 @@ SPECS: dict[str, Spec] = {
 
 INTEGER_PARAMS = {"reach_hops", "career_months", "agency_min_pq_months", "agency_cooldown_months"}
 
+# The calibrated defaults (written by ``sim calibrate``) replace the priors above, if the file exists.
+CALIBRATED_FILE = Path(__file__).with_name("calibrated_params.toml")
+PRIOR_DEFAULTS: dict[str, float] = {name: s.default for name, s in SPECS.items()}
+CALIBRATION: dict[str, Any] = {}  # provenance of the calibrated defaults in force ({} = priors only)
+
+
+def overlay_calibrated(path: str | Path = CALIBRATED_FILE) -> dict[str, Any]:
+    """Make a calibrated parameter file's ``[params]`` the defaults of ``SPECS``.
+
+    Each value is checked like any override (known name, finite, within bounds); the spec's source
+    then says "calibrated" and the file's ``[provenance]`` table is kept in ``CALIBRATION``. Set the
+    environment variable ``CSWSIM_PRIORS=1`` to keep the uncalibrated priors.
+
+    Returns:
+        The provenance table ({} when the file is absent or priors are requested).
+    """
+    path = Path(path)
+    if os.environ.get("CSWSIM_PRIORS") == "1" or not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise SimInputError(f"{path}: not valid TOML: {exc}") from None
+    values = data.get("params", {})
+    Params(values, where=str(path))  # strict: unknown names and out-of-range values raise
+    provenance = dict(data.get("provenance", {}), file=str(path))
+    label = f"calibrated ({provenance.get('created', '?')}, census {provenance.get('census_years', '?')})"
+    for name, value in values.items():
+        SPECS[name] = replace(SPECS[name], default=float(value), source=label)
+    CALIBRATION.clear()
+    CALIBRATION.update(provenance)
+    return provenance
+
 
 def describe() -> str:
     """A table of every parameter: name, default, bounds, meaning and source."""
@@ -216,4 +250,6 @@ class Params:
         return cls({**data, **overrides}, where=str(path))
 
 
-__all__ = ["Params", "SPECS", "describe", "Spec"]
+overlay_calibrated()
+
+__all__ = ["CALIBRATION", "PRIOR_DEFAULTS", "Params", "SPECS", "describe", "overlay_calibrated", "Spec"]
