@@ -1,0 +1,79 @@
+"""A comparison in plain sentences: "Bexley loses 9 fewer social workers a year to other councils (5 to 13)"."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from .compare import Comparison
+
+NEIGHBOUR_MEASURES = ("losses_to_councils", "turnover_pct", "vacancy_rate_pct", "agency_fte", "caseload",
+                      "incentive_spend_gbp", "agency_spend_gbp", "total_cost_gbp")
+
+
+def amount(x: float, measure: str) -> str:
+    """A magnitude as people say it: pounds in k or m, heads and FTE to whole numbers (one decimal if small)."""
+    from .compare import MONEY
+
+    x = abs(x)
+    if measure in MONEY or measure.endswith("_gbp"):
+        return f"£{x / 1e6:.2f}m" if x >= 1e6 else f"£{x / 1e3:.0f}k" if x >= 1e3 else f"£{x:.0f}"
+    return f"{x:.1f}" if x < 10 else f"{x:.0f}"
+
+
+def sentence(row: pd.Series) -> str:
+    """One table row as a sentence with its 95% interval."""
+    from .compare import MEASURES
+
+    m = row.measure
+    if m == "cost_per_worker_retained_gbp":
+        if math.isnan(row["diff"]):
+            return f"{row.council}: no clear drop in leavers, so no cost per worker retained"
+        return (f"{row.council}: each leaver avoided costs {amount(row['diff'], m)} of extra workforce spending "
+                f"({amount(row.lo, m)} to {amount(row.hi, m)})")
+    if m.startswith("losses_to:"):
+        template, words = f"loses {{amt}} {{dir}} social workers a year to {m.split(':', 1)[1]}", ("more", "fewer")
+    else:
+        template, words = MEASURES[m][2], MEASURES[m][3]
+    d, lo, hi = row["diff"], row.lo, row.hi
+    text = f"{row.council} " + template.format(amt=amount(d, m), dir=words[0] if d >= 0 else words[1])
+    if math.isnan(lo):
+        return text + " (one replicate: no interval)"
+    if lo > 0 or hi < 0:
+        a, b = sorted((abs(lo), abs(hi)))
+        return text + f" ({amount(a, m)} to {amount(b, m)})"
+    return (text + f" (interval {amount(lo, m) if lo >= 0 else '-' + amount(lo, m)} to "
+            f"{amount(hi, m) if hi >= 0 else '-' + amount(hi, m)}: not clearly different from no change)")
+
+
+def comparison_text(comp: Comparison, council: str | None = None) -> str:
+    """The focus council's effects, each neighbour's, and the region's."""
+    focus = council or comp.focus
+    t = comp.table
+    lines = [f"{comp.scenario.name} against {comp.baseline.name}: {comp.scenario.region}, {comp.window}, "
+             f"{comp.n} paired runs (seeds 0-{comp.n - 1}); differences a year (or averages) with 95% intervals",
+             ""]
+    if focus:
+        rows = t[t.council == focus]
+        lines.append(f"{focus}:")
+        lines += ["  " + sentence(r) for _, r in rows[~rows.measure.str.startswith("losses_to:")].iterrows()]
+        dest = rows[rows.measure.str.startswith("losses_to:")].sort_values("baseline", ascending=False)
+        lines += ["  " + sentence(r) for _, r in dest.iterrows()]
+        lines.append("")
+        for name in comp.neighbours:
+            rows = t[t.council == name]
+            if rows.empty:
+                continue
+            lines.append(f"{name} (neighbour):")
+            to_focus = rows[rows.measure == f"losses_to:{focus}"]
+            lines += ["  " + sentence(r) for _, r in to_focus.iterrows()]
+            lines += ["  " + sentence(r) for _, r in rows[rows.measure.isin(NEIGHBOUR_MEASURES)].iterrows()]
+            lines.append("")
+    rows = t[t.council == "(region)"]
+    lines.append("The whole region:")
+    lines += ["  " + sentence(r).replace("(region) ", "the region ").replace("other councils", "councils outside it")
+              for _, r in rows[rows.measure.isin(NEIGHBOUR_MEASURES + ("leavers",))].iterrows()]
+    return "\n".join(lines)
