@@ -1,0 +1,223 @@
+"""Ways of executing runs: in-process, a local process pool, or Dask distributed.
+
+Each executor yields ``(run_id, result)`` pairs as runs finish, in completion
+order. The result of a run depends only on its model call (parameters, policies
+and seed), never on the executor, so every executor gives identical outcomes.
+Results are sent back to the calling process, which alone writes files.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import importlib
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+Task = tuple[str, dict[str, Any]]  # (run_id, model kwargs)
+EXECUTORS = ("serial", "processes", "dask")
+
+_MODEL_CACHE: dict[str, Callable[..., dict[str, Any]]] = {}
+
+
+class SweepRunError(RuntimeError):
+    """A run failed or a worker died; finished runs are saved and can be resumed.
+
+    Attributes:
+        run_id: The failing run, if known.
+    """
+
+    def __init__(self, message: str, run_id: str | None = None) -> None:
+        super().__init__(message)
+        self.run_id = run_id
+
+
+def load_model(path: str) -> Callable[..., dict[str, Any]]:
+    """Import a model function from ``"package.module:function"``.
+
+    Args:
+        path: Dotted path with a colon before the attribute name.
+
+    Returns:
+        The callable.
+    """
+    if path not in _MODEL_CACHE:
+        module, _, attr = path.partition(":")
+        obj: Any = importlib.import_module(module)
+        for part in attr.split("."):
+            obj = getattr(obj, part)
+        if not callable(obj):
+            raise TypeError(f"{path} is not callable")
+        _MODEL_CACHE[path] = obj
+    return _MODEL_CACHE[path]
+
+
+def execute_run(model: str, outcomes: tuple[str, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Run the model once (in whatever process this is called).
+
+    Args:
+        model: Dotted path of the model function.
+        outcomes: Outcome names to extract (each converted to ``float``).
+        kwargs: Keyword arguments for the model call.
+
+    Returns:
+        ``{"outcomes": {name: float}, "council_months": DataFrame | None,
+        "elapsed_s": float}``.
+
+    Raises:
+        KeyError: If the model did not report a requested outcome.
+    """
+    fn = load_model(model)
+    t0 = time.perf_counter()
+    res = fn(**kwargs)
+    elapsed = time.perf_counter() - t0
+    got = res.get("outcomes", {})
+    missing = [o for o in outcomes if o not in got]
+    if missing:
+        raise KeyError(f"model returned no outcome(s) {missing}; it reported {sorted(got)}")
+    return {
+        "outcomes": {o: float(got[o]) for o in outcomes},
+        "council_months": res.get("council_months") if kwargs.get("keep_council_months") else None,
+        "elapsed_s": elapsed,
+    }
+
+
+def _fail(run_id: str, exc: BaseException) -> SweepRunError:
+    return SweepRunError(f"run {run_id} failed: {type(exc).__name__}: {exc}", run_id)
+
+
+def run_serial(model: str, outcomes: tuple[str, ...], tasks: list[Task]) -> Iterator[tuple]:
+    """Execute runs one after another in this process."""
+    for run_id, kwargs in tasks:
+        try:
+            res = execute_run(model, outcomes, kwargs)
+        except Exception as exc:
+            raise _fail(run_id, exc) from exc
+        yield run_id, res
+
+
+def run_processes(
+    model: str, outcomes: tuple[str, ...], tasks: list[Task], workers: int | None = None
+) -> Iterator[tuple]:
+    """Execute runs in a local :class:`~concurrent.futures.ProcessPoolExecutor`.
+
+    At most ``4 * workers`` runs are queued at once, so stopping early wastes little.
+
+    Raises:
+        SweepRunError: If a run raises or a worker process dies.
+    """
+    workers = workers or os.cpu_count() or 1
+    pending: dict[cf.Future, str] = {}
+    todo = iter(tasks)
+    # never plain fork: the parent may run threads (pyarrow, dask) and fork could deadlock
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        try:
+            while True:
+                for run_id, kwargs in todo:
+                    pending[pool.submit(execute_run, model, outcomes, kwargs)] = run_id
+                    if len(pending) >= 4 * workers:
+                        break
+                if not pending:
+                    return
+                done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+                for fut in sorted(done, key=pending.__getitem__):
+                    run_id = pending.pop(fut)
+                    try:
+                        res = fut.result()
+                    except cf.process.BrokenProcessPool as exc:
+                        raise SweepRunError(
+                            f"a worker process died while running {run_id} (or another run); "
+                            "finished runs are saved - re-run the same command to resume",
+                            run_id,
+                        ) from exc
+                    except Exception as exc:
+                        raise _fail(run_id, exc) from exc
+                    yield run_id, res
+        finally:
+            for fut in pending:
+                fut.cancel()
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def run_dask(
+    model: str,
+    outcomes: tuple[str, ...],
+    tasks: list[Task],
+    scheduler: Any = None,
+    workers: int | None = None,
+) -> Iterator[tuple]:
+    """Execute runs on a Dask distributed cluster.
+
+    Args:
+        model: Dotted path of the model function (importable on the workers).
+        outcomes: Outcome names.
+        tasks: ``(run_id, kwargs)`` pairs.
+        scheduler: Scheduler address (``"tcp://host:8786"``), an existing
+            ``distributed.Client``, or ``None`` to start a local cluster of
+            ``workers`` single-threaded worker processes.
+        workers: Worker count for a local cluster.
+
+    Raises:
+        SweepRunError: If a run raises or its worker keeps dying (``KilledWorker``).
+    """
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    own_cluster = own_client = None
+    if scheduler is None:
+        own_cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True)
+        client = own_client = Client(own_cluster)
+    elif isinstance(scheduler, str):
+        client = own_client = Client(scheduler)
+    else:
+        client = scheduler
+    futures: dict[Any, str] = {}
+    try:
+        n_workers = max(1, len(client.scheduler_info().get("workers", {})) or workers or 1)
+        window = 4 * n_workers
+        todo = iter(tasks)
+        ac = as_completed()
+        for run_id, kwargs in todo:
+            fut = client.submit(
+                execute_run,
+                model,
+                outcomes,
+                kwargs,
+                pure=False,
+                key=f"sweep-run-{run_id}-{os.getpid()}-{time.time_ns()}",
+            )
+            futures[fut] = run_id
+            ac.add(fut)
+            if len(futures) >= window:
+                break
+        for fut in ac:
+            run_id = futures.pop(fut)
+            try:
+                res = fut.result()
+            except Exception as exc:
+                raise _fail(run_id, exc) from exc
+            finally:
+                fut.release()
+            nxt = next(todo, None)
+            if nxt is not None:
+                new = client.submit(
+                    execute_run,
+                    model,
+                    outcomes,
+                    nxt[1],
+                    pure=False,
+                    key=f"sweep-run-{nxt[0]}-{os.getpid()}-{time.time_ns()}",
+                )
+                futures[new] = nxt[0]
+                ac.add(new)
+            yield run_id, res
+    finally:
+        if futures:
+            client.cancel(list(futures))
+        if own_client is not None:
+            own_client.close()
+        if own_cluster is not None:
+            own_cluster.close()
