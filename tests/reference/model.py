@@ -1,0 +1,330 @@
+"""A reference implementation of the cswsim model, written the plain Mesa way.
+
+One :class:`~reference.agents.Worker` (a Mesa ``CellAgent``) per social worker, on a Mesa
+``Network`` whose nodes are the councils (the region's and those just outside it); council state
+lives in arrays (the engine's council table, built by the same :mod:`sim.build` helpers from the same
+census). The month runs the same eight phases as :class:`sim.model.WorkforceModel`, with the same
+parameters and rules, but each rule is written per agent in plain Python and every random number
+comes from the model's stdlib generator ``self.random``. It shares no code with the vectorised phases
+and none of their random streams: it must agree with the engine in distribution, not bit for bit.
+
+Choices use Gumbel noise and take the best option (the engine inverts the logit probabilities);
+rationing of vacancies visits applicants in a random order (the engine sorts random priorities).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+import mesa
+import networkx as nx
+import numpy as np
+from mesa.discrete_space import Network
+
+from sim import build
+from sim.data import CENSUS_YEARS, GRADE_REPUTATION, load_seeds
+from sim.params import Params
+from sim.regions import build_region
+
+from .agents import AGENCY, PERM, POOL, DoubleExitWorker, Worker
+
+HOME_ELSEWHERE_SHARE, INITIAL_POOL_SHARE = 0.25, 0.05
+PQ_MEAN_MONTHS, TENURE_MEAN_MONTHS, TASTE_SIGMA = 150.0, 54.0, 0.3
+LEAVER_KINDS = ("council", "outside_region", "agency", "out_of_profession")
+
+
+class ReferenceModel(mesa.Model):
+    """The plain-Mesa reference model.
+
+    Args:
+        region: a region name (as for the engine).
+        base_year: census year of the start.
+        seed: seed of ``self.random``.
+        params: parameter overrides by name.
+    """
+
+    worker_class: type[Worker] = Worker
+
+    def __init__(self, region: str = "west_yorkshire", base_year: int = CENSUS_YEARS[-1], seed: int = 0,
+                 params: dict[str, float] | None = None) -> None:
+        super().__init__(rng=seed)
+        self.p = Params(params or {})
+        self.base_year, self.tick = int(base_year), 0
+        self.seeds = load_seeds()
+        self.graph = self.seeds.graph()
+        self.region = build_region(self.seeds, region, self.graph)
+        codes = list(self.region.members + self.region.boundary)
+        census = self.seeds.year(self.base_year).set_index("code").loc[codes].reset_index()
+        build.build_councils(self, census, {})  # council arrays, distances and reach, as the engine
+        self.c = self.councils
+        self.n_active = self.c.n_active
+        g = nx.relabel_nodes(self.graph.subgraph(codes), {code: i for i, code in enumerate(codes)})
+        kwargs = {"layout": None} if "layout" in Network.__init__.__code__.co_varnames else {}
+        self.network = Network(g, random=self.random, **kwargs)
+        self.reach = [[int(x) for x in row if x >= 0] for row in self.reach]
+        self.dist_km = self.dist_km.tolist()
+        self.history: list[dict[str, float]] = []
+        self.worker_months = 0
+        self._populate(census)
+        self._record(initial=True)
+
+    # ---- set-up -----------------------------------------------------------------------------
+    def _populate(self, census) -> None:
+        a = self.n_active
+        perm = np.round(census.inpost_headcount.to_numpy(float)[:a]).astype(int)
+        agency = np.round(census.agency_fte.to_numpy(float)[:a]).astype(int)
+        for i in range(a):
+            for _ in range(perm[i]):
+                self.new_worker(i, PERM, initial=True)
+            for _ in range(agency[i]):
+                self.new_worker(i, AGENCY, initial=True)
+        for _ in range(int(round(INITIAL_POOL_SHARE * agency.sum()))):
+            self.new_worker(0, POOL, initial=True)
+
+    def new_worker(self, council: int, status: str, initial: bool = False, new_qualifier: bool = False) -> Worker:
+        """A worker joining at ``council`` (drawn as the engine's build helpers describe)."""
+        rnd, is_agency = self.random, status != PERM
+        near = [x if x < self.n_active else council for x in self.reach[council]]
+        pick = near[int(rnd.random() * len(near))]
+        home = pick if rnd.random() < HOME_ELSEWHERE_SHARE else council
+        if new_qualifier:
+            pq = 0
+        else:
+            span = self.p.career_months - (36 if is_agency else 12)
+            pq = -PQ_MEAN_MONTHS * math.log1p(-rnd.random() * (1 - math.exp(-span / PQ_MEAN_MONTHS)))
+            pq = math.floor(pq + (36 if is_agency else (0 if initial else 12)))
+        tenure = min(math.floor(rnd.expovariate(1 / TENURE_MEAN_MONTHS)), pq) if initial else 0
+        fte = 1.0 if is_agency else float(np.float32(self.fte_ratio[council]))
+        taste = math.exp(TASTE_SIGMA * rnd.gauss(0, 1) - TASTE_SIGMA**2 / 2)
+        w = self.worker_class(self, status, home, pq, tenure, fte, taste, -tenure if initial else self.tick)
+        if status != POOL:
+            w.cell = self.network[council]
+        return w
+
+    # ---- the month ------------------------------------------------------------------------------
+    def step(self) -> None:
+        self.tick += 1
+        self.flows: dict[str, float] = defaultdict(float)
+        self.councils_phase()
+        self.payments_phase()
+        self.exits_phase()
+        self.moves_phase()
+        self.recruitment_phase()
+        self.agency_phase()
+        self._record()
+
+    def run(self, months: int) -> ReferenceModel:
+        for _ in range(months):
+            self.step()
+        return self
+
+    @property
+    def calendar_month(self) -> int:
+        return (8 + self.tick) % 12 + 1
+
+    def workers(self, status: str) -> list[Worker]:
+        return [w for w in self.agents_by_type[self.worker_class] if w.status == status]
+
+    def recount(self) -> None:
+        """Stocks, vacancies and caseloads of each simulated council, from the agents in its cell."""
+        c = self.c
+        for i in range(self.n_active):
+            counts = {PERM: [0, 0.0], AGENCY: [0, 0.0]}
+            for w in self.network[i].agents:
+                counts[w.status][0] += 1
+                counts[w.status][1] += w.fte
+            c.perm_count[i], c.perm_fte[i] = counts[PERM]
+            c.agency_count[i], c.agency_fte[i] = counts[AGENCY]
+            c.vacancy_fte[i] = max(0.0, c.establishment_fte[i] - c.perm_fte[i])
+            holders = c.case_holder_share[i] * (c.perm_fte[i] + c.agency_fte[i])
+            c.caseload[i] = c.cases[i] / max(holders, 0.5)
+        self._council_view()
+
+    def _council_view(self) -> None:
+        """What workers compare, per council (plain lists)."""
+        c, p = self.c, self.p
+        total = c.pay_gbp + c.market_supplement_gbp + c.retention_gbp
+        self.log_pay = np.log(np.maximum(total, 1.0)).tolist()
+        self.log_pay_gh = np.log(np.maximum(total + c.golden_hello_gbp / 2, 1.0)).tolist()
+        self.best_log_pay = [max(self.log_pay_gh[j] for j in row) for row in self.reach]
+        self.council_term = (-p.b_caseload_per_case * (c.current_caseload() - self.reference_caseload)
+                             + p.b_ofsted * c.reputation).tolist()
+        self.offer_probability = np.minimum(1.0, p.offer_per_vacancy_rate * c.vacancy_rate()).tolist()
+        self.has_vacancy = [bool(c.vacancy_fte[i] >= 0.5) if i < self.n_active else bool(c.fixed_vacancy_rate[i] > 0)
+                            for i in range(c.n)]
+
+    def councils_phase(self) -> None:
+        c, p, rnd = self.c, self.p, self.random
+        if p.demand_trend_pct_per_year:
+            c.cases[: self.n_active] *= (1 + p.demand_trend_pct_per_year / 100) ** (1 / 12)
+        self.recount()
+        pressure = self._pressure()
+        for i in range(self.n_active):
+            if rnd.random() < p.inspection_rate_per_month:
+                z = p.inspection_pressure_weight * pressure[i]
+                worse = 1 / (1 + math.exp(-(p.inspection_change_logit + z)))
+                better = 1 / (1 + math.exp(-(p.inspection_change_logit - z)))
+                v = rnd.random()
+                if v < worse:
+                    c.grade[i] = min(c.grade[i] + 1, 3)
+                elif v < worse + better:
+                    c.grade[i] = max(c.grade[i] - 1, 0)
+        step = 1 - 0.5 ** (1 / p.reputation_halflife_months)
+        for i in range(self.n_active):
+            c.reputation[i] += (GRADE_REPUTATION[c.grade[i]] - c.reputation[i]) * step
+        self._council_view()
+
+    def _pressure(self) -> list[float]:
+        c, out = self.c, []
+        done = len(self.history) - 1
+        k = min(12, done)
+        for i in range(self.n_active):
+            leavers = sum(h["leavers"][i] for h in self.history[len(self.history) - k:]) if k else 0.0
+            turnover = (leavers + self.turnover_prior[i] * c.perm_fte[i] * (12 - k) / 12) / max(c.perm_fte[i], 1e-9)
+            agency_rate = c.agency_fte[i] / max(c.agency_fte[i] + c.perm_fte[i], 1e-9)
+            out.append(((c.caseload[i] - 16.5) / 3.0 + (agency_rate - 0.16) / 0.10 + (turnover - 0.15) / 0.08) / 3.0)
+        return out
+
+    def payments_phase(self) -> None:
+        c = self.c
+        for w in self.workers(PERM):
+            e = w.employer
+            self.flows["supplement_gbp"] += w.fte * c.market_supplement_gbp[e] / 12
+            if (c.retention_month[e] == self.calendar_month and c.retention_gbp[e] > 0
+                    and w.tenure >= c.retention_tenure_months[e]):
+                self.flows["retention_gbp"] += c.retention_gbp[e]
+
+    def exits_phase(self) -> None:
+        for w in self.workers(PERM):
+            if w.exits():
+                self._leaver(w, "out_of_profession")
+                w.leave_market()
+
+    def _leaver(self, w: Worker, kind: str) -> None:
+        self.flows[f"leavers_{kind}"] += w.fte
+        self.leavers[w.employer] += w.fte
+
+    def moves_phase(self) -> None:
+        c, rnd = self.c, self.random
+        movers: list[tuple[Worker, int]] = []
+        for w in self.workers(PERM):
+            if rnd.random() >= w.search_probability():
+                continue
+            choice = w.choose()
+            if choice == AGENCY:
+                self._leaver(w, "agency")
+                w.status, w.cell, w.left_perm_tick, w.tenure = POOL, None, self.tick, 0
+            elif choice is not None:
+                movers.append((w, choice))
+        capacity = [math.floor(c.vacancy_fte[i] + 0.5) if i < self.n_active else math.inf for i in range(c.n)]
+        rnd.shuffle(movers)
+        for w, dest in movers:
+            if capacity[dest] < 1:
+                continue
+            capacity[dest] -= 1
+            if dest < self.n_active:
+                self._leaver(w, "council")
+                w.cell, w.tenure, w.hired_tick, w.left_perm_tick = self.network[dest], 0, self.tick, self.tick
+            else:
+                self._leaver(w, "outside_region")
+                w.leave_market()
+
+    def recruitment_phase(self) -> None:
+        c, p, rnd = self.c, self.p, self.random
+        self.recount()
+        a = self.n_active
+        lp = self.log_pay[:a]
+        mean_lp = sum(lp) / a
+        nq_rate = {9: 1.0, 10: 0.5}.get(self.calendar_month, 0.0) * p.nq_hire_per_vacancy_september
+        for i in range(a):
+            attract = math.exp(p.hire_reputation_weight * (c.reputation[i] - 0.5)
+                               + p.hire_pay_weight * (lp[i] - mean_lp)
+                               + p.hire_golden_hello_per_1000gbp * c.golden_hello_gbp[i] / 1000)
+            p_nq = min(0.9, nq_rate * attract)
+            p_any = min(0.95, p_nq + p.returner_hire_per_vacancy_month * attract)
+            for _ in range(max(0, math.floor(c.vacancy_fte[i] + 0.5))):
+                u = rnd.random()
+                if u < p_any:
+                    self.new_worker(i, PERM, new_qualifier=u < p_nq)
+                    self.flows["starters"] += 1
+
+    def agency_phase(self) -> None:
+        c, p, rnd = self.c, self.p, self.random
+        a = self.n_active
+        ending = [w for w in self.workers(AGENCY) if rnd.random() < 1 / p.agency_placement_months]
+        kinds = [rnd.random() for _ in ending]
+        self.recount()
+        capacity = [math.floor(c.vacancy_fte[i] + 0.5) for i in range(a)]
+        wanting = [(w, v) for w, v in zip(ending, kinds, strict=True) if v < p.agency_convert_prob]
+        rnd.shuffle(wanting)
+        converted = set()
+        for w, _ in wanting:
+            if capacity[w.employer] >= 1:
+                capacity[w.employer] -= 1
+                converted.add(w)
+        for w, v in zip(ending, kinds, strict=True):
+            if w in converted:
+                w.status, w.tenure, w.hired_tick = PERM, 0, self.tick
+            elif p.agency_convert_prob <= v < p.agency_convert_prob + p.agency_exit_prob:
+                w.leave_market()
+            else:
+                w.status, w.cell, w.tenure = POOL, None, 0
+        self.recount()
+        target = [min(c.agency_cover_ratio[i] * c.vacancy_fte[i], c.agency_cap_fte[i]) for i in range(a)]
+        for i in range(a):  # end placements a council no longer wants
+            surplus = math.floor(c.agency_fte[i] - target[i])
+            if surplus >= 1:
+                placed = [w for w in self.network[i].agents if w.status == AGENCY]
+                for w in rnd.sample(placed, min(surplus, len(placed))):
+                    w.status, w.cell, w.tenure = POOL, None, 0
+        self.recount()
+        posts = [i for i in range(a) for _ in range(max(0, math.floor(target[i] - c.agency_fte[i] + 0.5)))]
+        rnd.shuffle(posts)
+        pool = [w for w in self.workers(POOL) if w.may_take_placement()]
+        rnd.shuffle(pool)
+        for w, i in zip(pool, posts, strict=False):
+            w.status, w.cell, w.tenure = AGENCY, self.network[i], 0
+        for i in posts[len(pool):]:
+            if rnd.random() < p.agency_external_fill_per_month:
+                self.new_worker(i, AGENCY)
+        for w in self.workers(POOL):
+            if rnd.random() < p.agency_pool_exit_per_month:
+                w.leave_market()
+
+    def _record(self, initial: bool = False) -> None:
+        self.recount()
+        a, c = self.n_active, self.c
+        row = {"perm_fte": float(c.perm_fte[:a].sum()), "agency_fte": float(c.agency_fte[:a].sum()),
+               "vacancy_fte": float(c.vacancy_fte[:a].sum()), **getattr(self, "flows", {})}
+        row["leavers"] = getattr(self, "leavers", [0.0] * c.n)
+        self.history.append(row)
+        self.leavers = [0.0] * c.n
+        if not initial:
+            workers = list(self.agents_by_type[self.worker_class])
+            self.worker_months += len(workers)
+            for w in workers:
+                w.pq_months += 1
+                w.tenure += 1
+
+    # ---- outcomes ---------------------------------------------------------------------------
+    def summary(self, last_months: int = 12) -> dict[str, float]:
+        """The region's census-style outcomes, defined as the engine's ``Results.summary``."""
+        end = self.history[-1]
+        window = self.history[-last_months:]
+        scale = 12 / max(1, min(last_months, len(self.history) - 1))
+        flows = {k: sum(h.get(f"leavers_{k}", 0.0) for h in window) * scale for k in LEAVER_KINDS}
+        leavers, inpost = sum(flows.values()), end["perm_fte"]
+        return {
+            "turnover_pct": 100 * leavers / inpost,
+            "council_moves_pct": 100 * (flows["council"] + flows["outside_region"]) / inpost,
+            "leavers_to_agency_pct": 100 * flows["agency"] / max(leavers, 1e-9),
+            "agency_rate_pct": 100 * end["agency_fte"] / (end["agency_fte"] + inpost),
+            "vacancy_rate_pct": 100 * end["vacancy_fte"] / (end["vacancy_fte"] + inpost),
+        }
+
+
+class DoubleExitReference(ReferenceModel):
+    """A deliberately wrong reference (twice the exit hazard), to show the agreement test can fail."""
+
+    worker_class = DoubleExitWorker
