@@ -8,8 +8,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pandas as pd
-
 from .model import WorkforceModel
 from .params import SPECS
 from .policies.base import PayUplift
@@ -57,9 +55,20 @@ def run(*, region: str = "england", base_year: int = 2024, years: float = 10, se
     return {"outcomes": outcomes, "council_months": cm if keep_council_months else None}
 
 
+def parameter_names(region: str = "england") -> list[str]:
+    """Names ``run`` accepts in ``params``: every model parameter, plus a pay-uplift lever
+    ``<council>_pay_uplift_pct`` for each council of ``region``."""
+    from .data import load_seeds
+    from .regions import build_region, slug
+
+    seeds = load_seeds()
+    names = seeds.councils.set_index("code").loc[list(build_region(seeds, region).members), "name"]
+    return [*SPECS, *(f"{slug(n)}_pay_uplift_pct" for n in names)]
+
+
 def outcome_names() -> list[str]:
     """Names of the outcomes ``run`` returns."""
     return list(run(region="west_yorkshire", years=1 / 12)["outcomes"])
 
 
-__all__ = ["run", "outcome_names", "split_levers", "pd"]
+__all__ = ["run", "outcome_names", "parameter_names", "split_levers"]
