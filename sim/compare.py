@@ -42,6 +42,7 @@ MEASURES: dict[str, tuple[str, str, str, tuple[str, str]]] = {
                      "net gain from other councils is {amt} a year {dir}", ("higher", "lower")),
     "leavers": ("leavers a year (all destinations)", "heads/yr", "has {amt} {dir} leavers a year",
                 ("more", "fewer")),
+    "starters": ("starters a year (all sources)", "heads/yr", "has {amt} {dir} starters a year", ("more", "fewer")),
     "turnover_pct": ("turnover (leavers / FTE in post)", "% a year", "turnover is {amt} points {dir}",
                      ("higher", "lower")),
     "vacancy_rate_pct": ("vacancy rate", "%", "vacancy rate is {amt} points {dir}", ("higher", "lower")),
@@ -88,6 +89,7 @@ def summarise_run(m: WorkforceModel, window_start: int) -> RunSummary:
     per_month = {
         "losses_to_councils": losses, "gains_from_councils": col("starters_council"),
         "net_poaching": col("starters_council") - losses, "leavers": leavers,
+        "starters": sum(col(f"starters_{k}") for k in ("council", "agency", "new_qualifier", "returner_overseas")),
         "incentive_spend_gbp": col("incentive_spend_gbp"), "agency_spend_gbp": col("agency_spend_gbp"),
         "total_cost_gbp": col("total_cost_gbp"),
     }
@@ -320,13 +322,21 @@ def compare(baseline: str | Path | Scenario, scenario: str | Path | Scenario, re
             if progress:
                 progress(len(results), replicates)
     else:
-        with ProcessPoolExecutor(max_workers=min(workers, replicates), mp_context=get_context("spawn")) as pool:
+        with ProcessPoolExecutor(max_workers=min(workers, replicates), mp_context=_context()) as pool:
             futures = [pool.submit(run_pair, base, scen, seed, window) for seed in range(replicates)]
             for fut in as_completed(futures):
                 results.append(fut.result())
                 if progress:
                     progress(len(results), replicates)
     return Comparison(base, scen, results, focus, time.perf_counter() - start, workers)
+
+
+def _context() -> Any:
+    """Fork where the platform has it (no ``if __name__ == "__main__"`` needed in analysts' scripts and
+    notebooks; workers only compute and return), else spawn."""
+    import multiprocessing
+
+    return get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
 
 
 def cmd_compare(args: argparse.Namespace) -> int:

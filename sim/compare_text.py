@@ -29,6 +29,8 @@ def sentence(row: pd.Series) -> str:
     from .compare import MEASURES
 
     m = row.measure
+    if row["diff"] == 0 and row.lo == 0 and row.hi == 0:
+        return f"{row.council}: {MEASURES[m][0] if m in MEASURES else m} unchanged"
     if m == "cost_per_worker_retained_gbp":
         if math.isnan(row["diff"]):
             return f"{row.council}: no clear drop in leavers, so no cost per worker retained"

@@ -118,6 +118,8 @@ class AdaptivePay(Policy):
         trigger_grade: a judgement at this grade or worse triggers a raise (None = never).
         judgement_window_months: how recent the judgement must be.
         close_share: share of the gap to the best-paying council in reach closed at a review.
+        min_raise_pct: a triggered council raises pay by at least this percentage, even when no
+            council in reach pays more (a council investing after a bad judgement).
         budget_gbp_per_year: most extra annual pay bill (pay x FTE x on-costs) per review and council
             (None = no limit).
     """
@@ -127,13 +129,14 @@ class AdaptivePay(Policy):
     trigger_grade: str | None = "Inadequate"
     judgement_window_months: int = 24
     close_share: float = 0.5
+    min_raise_pct: float = 0.0
     budget_gbp_per_year: float | None = None
     kind: ClassVar[str] = "adaptive_pay"
 
     def check(self) -> None:
         self._require(isinstance(self.pay_month, int) and 1 <= self.pay_month <= 12, "pay_month", self.pay_month,
                       "a calendar month 1-12")
-        self._non_negative("judgement_window_months", "close_share")
+        self._non_negative("judgement_window_months", "close_share", "min_raise_pct")
         self._require(self.close_share <= 1, "close_share", self.close_share, "a share from 0 to 1")
         if self.vacancy_trigger_pct is not None:
             self._non_negative("vacancy_trigger_pct")
@@ -167,7 +170,7 @@ class AdaptivePay(Policy):
                 continue
             near = [j for j in m.reach[k] if j >= 0 and j != k]
             best = max((c.pay_gbp[j] for j in near), default=c.pay_gbp[k])
-            rise = max(0.0, best - c.pay_gbp[k]) * self.close_share
+            rise = max(max(0.0, best - c.pay_gbp[k]) * self.close_share, c.pay_gbp[k] * self.min_raise_pct / 100)
             if self.budget_gbp_per_year is not None:
                 bill = max(c.perm_fte[k], 1e-9) * m.p.oncost_multiplier
                 rise = min(rise, self.budget_gbp_per_year / bill)
