@@ -169,13 +169,8 @@ class WorkforceModel(mesa.Model):
 
     def recount(self) -> None:
         """Recompute every council's stocks, vacancies and caseload from the worker columns."""
-        w, c = self.workers, self.councils
-        status, employer, fte = w.status, w.employer, w.fte
-        for code, count, total in ((PERM, "perm_count", "perm_fte"), (AGENCY, "agency_count", "agency_fte")):
-            mask = status == code
-            e = employer[mask]
-            setattr(c, count, np.bincount(e, minlength=c.n).astype(float))
-            setattr(c, total, np.bincount(e, weights=fte[mask], minlength=c.n))
+        c = self.councils
+        c.perm_count, c.perm_fte, c.agency_count, c.agency_fte = self.workers.stocks(c.n)  # incremental, exact
         a = c.n_active
         c.vacancy_fte[:a] = np.maximum(0.0, c.establishment_fte[:a] - c.perm_fte[:a])
         holders = c.case_holder_share[:a] * (c.perm_fte[:a] + c.agency_fte[:a])

@@ -32,11 +32,18 @@ MAX_SUB = 1 << 12  # sub-indices per (slot, month): e.g. the councils a searcher
 MAX_ID = 1 << 32  # agent slots or council-vacancy slots
 
 
-def _mix(z: np.ndarray) -> np.ndarray:
-    """splitmix64 finaliser on a uint64 array (wrapping arithmetic)."""
-    z = (z ^ (z >> _S30)) * _M1
-    z = (z ^ (z >> _S27)) * _M2
-    return z ^ (z >> _S31)
+def _mix(z: np.ndarray, tmp: np.ndarray | None = None) -> np.ndarray:
+    """splitmix64 finaliser on a uint64 array (wrapping arithmetic), in place; returns ``z``.
+
+    ``tmp`` is an optional scratch array of the same shape (saves allocating one per shift)."""
+    tmp = np.empty_like(z) if tmp is None else tmp
+    for shift, mult in ((_S30, _M1), (_S27, _M2)):
+        np.right_shift(z, shift, out=tmp)
+        z ^= tmp
+        z *= mult
+    np.right_shift(z, _S31, out=tmp)
+    z ^= tmp
+    return z
 
 
 class Streams:
@@ -78,10 +85,19 @@ class Streams:
         """
         t = np.uint64(tick + 1)
         ids = np.asarray(ids, dtype=np.uint64)
-        sub = np.asarray(sub, dtype=np.uint64)
-        counter = (t << _TICK_SHIFT) | (ids << _ID_SHIFT) | sub
-        z = _mix(_mix(counter * _GOLDEN) ^ self.key(name))
-        return (z >> _S11).astype(np.float64) * _TO_UNIT
+        z = ids << _ID_SHIFT  # a new array: every step below works in place on it
+        if not (np.isscalar(sub) and sub == 0):
+            z = z | np.asarray(sub, dtype=np.uint64)
+        z |= t << _TICK_SHIFT
+        z *= _GOLDEN
+        tmp = np.empty_like(z)
+        _mix(z, tmp)
+        z ^= self.key(name)
+        _mix(z, tmp)
+        z >>= _S11
+        out = z.astype(np.float64)
+        out *= _TO_UNIT
+        return out
 
     def normal(self, name: str, tick: int, ids: np.ndarray, sub: np.ndarray | int = 0) -> np.ndarray:
         """Standard normal draws by inversion of :meth:`uniform` (same indexing)."""

@@ -42,6 +42,7 @@ class WorkerTable:
         self.capacity = int(capacity)
         for name, (dtype, empty) in COLUMNS.items():
             setattr(self, name, np.full(self.capacity, empty, dtype=dtype))
+        self._tally: _Tally | None = None
 
     def with_status(self, *codes: int) -> np.ndarray:
         """Slots whose status is one of ``codes`` (ascending)."""
@@ -65,6 +66,28 @@ class WorkerTable:
         for name, (_, empty) in COLUMNS.items():
             getattr(self, name)[slots] = empty
 
+    def stocks(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per council ``0..n-1``: headcount and FTE of permanent workers, then of placed agency workers.
+
+        Returns new arrays (float). The first call counts every slot; later calls compare the status,
+        employer and FTE columns with a copy taken at the previous call and re-tally only the slots
+        that changed, whoever changed them. The result is bit-identical to a full count: FTEs are
+        float32 values, so every partial sum of them in float64 is exact (a float32 FTE >= 2**-7 is a
+        multiple of 2**-30, and sums stay far below 2**53 of those), whatever the order of addition.
+        """
+        t = self._tally
+        if t is None or t.n != n or t.status.size != self.capacity:
+            t = self._tally = _Tally(n, self.status.copy(), self.employer.copy(), self.fte.copy())
+            t.add(t.status, t.employer, t.fte, 1)
+        else:
+            changed = np.flatnonzero((self.status != t.status) | (self.employer != t.employer) | (self.fte != t.fte))
+            if changed.size:
+                t.add(t.status[changed], t.employer[changed], t.fte[changed], -1)
+                s, e, f = self.status[changed], self.employer[changed], self.fte[changed]
+                t.add(s, e, f, 1)
+                t.status[changed], t.employer[changed], t.fte[changed] = s, e, f
+        return (t.count[0].astype(float), t.total[0].copy(), t.count[1].astype(float), t.total[1].copy())
+
     def _grow(self, extra: int) -> None:
         for name, (dtype, empty) in COLUMNS.items():
             col = getattr(self, name)
@@ -73,3 +96,21 @@ class WorkerTable:
 
     def nbytes(self) -> int:
         return sum(getattr(self, name).nbytes for name in COLUMNS)
+
+
+class _Tally:
+    """Running per-council counts and FTE totals of permanent and placed agency workers, with the
+    columns they were counted from (see :meth:`WorkerTable.stocks`)."""
+
+    def __init__(self, n: int, status: np.ndarray, employer: np.ndarray, fte: np.ndarray) -> None:
+        self.n, self.status, self.employer, self.fte = n, status, employer, fte
+        self.count = np.zeros((2, n), dtype=np.int64)
+        self.total = np.zeros((2, n))
+
+    def add(self, status: np.ndarray, employer: np.ndarray, fte: np.ndarray, sign: int) -> None:
+        for row, code in enumerate((PERM, AGENCY)):
+            mask = status == code
+            e = employer[mask]
+            if e.size:
+                self.count[row] += sign * np.bincount(e, minlength=self.n)
+                self.total[row] += sign * np.bincount(e, weights=fte[mask], minlength=self.n)
