@@ -175,7 +175,7 @@ class Scenario:
 
     def baseline(self) -> Scenario:
         """The same base with no policies."""
-        return replace(self, name=f"{self.name} (baseline)", policies=[])
+        return replace(self, name="baseline (no policies)", policies=[])
 
     @property
     def first_policy_tick(self) -> int:
