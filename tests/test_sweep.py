@@ -149,10 +149,55 @@ def test_validate_parameter_names() -> None:
         validate_parameter_names(["b_pya"], ["b_pay", "b_ofsted"])
 
 
+def test_validate_parameter_names_lists_close_matches() -> None:
+    allowed = ["b_pay", "b_ofsted", "search_rate_per_month", "bexley_pay_uplift_pct", "bromley_pay_uplift_pct"]
+    with pytest.raises(SweepSpecError) as info:
+        validate_parameter_names(["bexly_pay_uplift_pct", "zzz", "b_pay"], allowed, source="x.toml")
+    msg = str(info.value)
+    assert "x.toml" in msg and "(2 problems)" in msg
+    assert "[parameters.bexly_pay_uplift_pct]" in msg and "'bexley_pay_uplift_pct' or 'bromley_pay_uplift_pct'" in msg
+    assert "[parameters.zzz]" in msg and "allowed: b_ofsted, b_pay" in msg
+
+
+def test_sim_sweep_rejects_misspelt_model_parameter_before_running(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`sim sweep` checks names against sim.api.parameter_names(region): exit 2, nothing run or written."""
+    import argparse
+
+    from sim.sweep.cli import add_sweep_parser
+
+    parser = argparse.ArgumentParser(prog="sim")
+    add_sweep_parser(parser.add_subparsers(dest="command", required=True))
+    spec = tmp_path / "misspelt.toml"
+    spec.write_text(
+        '[sweep]\nname = "misspelt"\nregion = "bexley_cluster"\nyears = 1\noutcomes = ["turnover_pct"]\n'
+        "[parameters.b_pya]\nlevels = [2.0, 4.0]\n"
+        "[parameters.bexley_pay_uplift_pct]\nlevels = [0.0, 5.0]\n"
+    )
+    out = tmp_path / "out"
+    args = parser.parse_args(["sweep", str(spec), "--serial", "--out", str(out)])
+    assert args.func(args) == 2
+    err = capsys.readouterr().err
+    assert str(spec) in err and "[parameters.b_pya]: unknown model parameter" in err and "'b_pay'" in err
+    assert "bexley_pay_uplift_pct" not in err  # a lever of a council in the region is a valid name
+    assert not out.exists()
+
+    # a lever for a council outside the sweep's region is rejected too
+    spec.write_text(spec.read_text().replace("b_pya", "b_pay").replace("bexley_pay", "leeds_pay"))
+    args = parser.parse_args(["sweep", str(spec), "--dry-run"])
+    assert args.func(args) == 2
+    assert "[parameters.leeds_pay_uplift_pct]" in capsys.readouterr().err
+
+
 def test_example_specs_are_valid() -> None:
+    from sim.api import parameter_names
+
     for path in sorted((REPO / "experiments" / "sweeps").glob("*.toml")):
         sweep = Sweep.from_toml(path)
         assert len(sweep.runs()) > 0, path
+        names = [p.name for p in sweep.spec.parameters if p.name not in sweep.spec.levers]
+        validate_parameter_names(names, parameter_names(sweep.spec.region), source=str(path))
 
 
 # --- designs ----------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import inspect
 import sys
 from pathlib import Path
 from typing import Any
@@ -101,8 +102,13 @@ def _err(msg: str) -> None:
     print(f"error: {msg}", file=sys.stderr)
 
 
-def _model_parameter_names(model: str) -> list[str] | None:
-    """Parameter names the model advertises (module attribute ``parameter_names``), if any."""
+def _model_parameter_names(model: str, region: str | None = None) -> list[str] | None:
+    """Parameter names the model advertises, or ``None`` if it does not.
+
+    The model's module may define ``parameter_names`` as a list or as a function; a function
+    that takes an argument is called with the sweep's region (``sim.api.parameter_names(region)``
+    lists the model parameters plus a pay lever per council of that region).
+    """
     module, _, _ = model.partition(":")
     try:
         mod = importlib.import_module(module)
@@ -110,7 +116,11 @@ def _model_parameter_names(model: str) -> list[str] | None:
         return None
     names = getattr(mod, "parameter_names", None)
     if callable(names):
-        names = names()
+        try:
+            takes_region = bool(inspect.signature(names).parameters)
+        except (TypeError, ValueError):
+            takes_region = False
+        names = names(region) if takes_region and region is not None else names()
     return list(names) if names is not None else None
 
 
@@ -121,7 +131,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     try:
         sweep = Sweep.from_toml(args.spec)
         spec = sweep.spec
-        allowed = _model_parameter_names(spec.model)
+        try:
+            allowed = _model_parameter_names(spec.model, spec.region)
+        except ValueError as exc:  # e.g. SimInputError: unknown region
+            raise SweepSpecError(str(args.spec), [f"[sweep].region = {spec.region!r}: {exc}"]) from exc
         if allowed is not None:
             names = [p.name for p in spec.parameters if p.name not in spec.levers]
             validate_parameter_names(names, allowed, source=str(args.spec))

@@ -64,15 +64,16 @@ def execute_run(model: str, outcomes: tuple[str, ...], kwargs: dict[str, Any]) -
 
     Returns:
         ``{"outcomes": {name: float}, "council_months": DataFrame | None,
-        "elapsed_s": float}``.
+        "elapsed_s": float, "cpu_s": float}`` (wall-clock and CPU seconds of the
+        model call; only ``elapsed_s`` is stored).
 
     Raises:
         KeyError: If the model did not report a requested outcome.
     """
     fn = load_model(model)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     res = fn(**kwargs)
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     got = res.get("outcomes", {})
     missing = [o for o in outcomes if o not in got]
     if missing:
@@ -81,6 +82,7 @@ def execute_run(model: str, outcomes: tuple[str, ...], kwargs: dict[str, Any]) -
         "outcomes": {o: float(got[o]) for o in outcomes},
         "council_months": res.get("council_months") if kwargs.get("keep_council_months") else None,
         "elapsed_s": elapsed,
+        "cpu_s": cpu,
     }
 
 

@@ -455,9 +455,21 @@ def validate_parameter_names(names: Iterable[str], allowed: Iterable[str], *, so
         source: Label for error messages (usually the spec file).
 
     Raises:
-        SweepSpecError: If any name is unknown, with close-match suggestions.
+        SweepSpecError: If any name is unknown; each message names the parameter and up to
+            three close matches (or, when nothing is close, the allowed names if few).
     """
     allowed = sorted(set(allowed))
-    bad = [f"[parameters.{n}]: unknown model parameter ({_suggest(n, allowed)})" for n in names if n not in allowed]
+    bad = []
+    for n in names:
+        if n in allowed:
+            continue
+        close = difflib.get_close_matches(n, allowed, n=3, cutoff=0.6)
+        if close:
+            hint = "did you mean " + " or ".join(repr(c) for c in close) + "?"
+        elif len(allowed) <= 12:
+            hint = f"allowed: {', '.join(allowed)}"
+        else:
+            hint = f"no close match among the model's {len(allowed)} parameters (see `sim params`)"
+        bad.append(f"[parameters.{n}]: unknown model parameter; {hint}")
     if bad:
         raise SweepSpecError(source, bad)
