@@ -27,6 +27,7 @@ SUBCOMMANDS: list[tuple[str, str]] = [
     ("sim.compare", "add_compare_parser"),
     ("sim.calibrate.cli", "add_calibrate_parser"),
     ("sim.calibrate.cli", "add_validate_parser"),
+    ("sim.app_cli", "add_app_parser"),
 ]
 
 
