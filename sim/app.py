@@ -206,6 +206,10 @@ def MonthHeader(model: AppModel):
     solara.Text(f"{model.region.description} ({model.region.name}), seed {model.seed}: month {model.date()} "
                 f"(month {model.tick} of the run). {model.focus_name}: {model.lever_summary()}.",
                 classes=["app-month"])
+    p = model.p
+    solara.Text(f"Behaviour: weight on pay {p.b_pay:g}, on Ofsted reputation {p.b_ofsted:g}; job search "
+                f"{p.search_rate_per_month:g} a month; switching cost {p.switching_cost:g}. Controls in the "
+                "sidebar take effect when you press Reset.", style={"font-size": "13px", "color": "#555"})
     for note in model.notes:
         solara.Warning(note)
 

@@ -163,7 +163,7 @@ def recent_moves(m: WorkforceModel, months: int) -> tuple[np.ndarray, np.ndarray
 
 
 def map_figure(m: WorkforceModel, measure: str, focus: int | None = None, flow_months: int = FLOW_MONTHS,
-               size: tuple[float, float] = (7.0, 7.0)) -> Figure:
+               size: tuple[float, float] = (6.4, 7.0)) -> Figure:
     """The region's councils coloured by ``measure``, this month, with the moves of the last
     ``flow_months`` months as lines (width by movers) and the ``focus`` council outlined in red."""
     spec = MEASURES[measure]
@@ -171,8 +171,8 @@ def map_figure(m: WorkforceModel, measure: str, focus: int | None = None, flow_m
     agents = m.council_agents
     codes = [x.code for x in agents[:a]]
     values = current_values(m, measure)
-    fig = Figure(figsize=size, dpi=80)  # fixed axes: a layout engine would double the drawing time
-    ax = fig.add_axes((0.01, 0.07, 0.84, 0.84))
+    fig = Figure(figsize=size, dpi=90)  # fixed axes: a layout engine would double the drawing time
+    ax = fig.add_axes((0.01, 0.05, 0.82, 0.87))
     if spec.cmap == "grade":
         cmap = mcolors.ListedColormap(GRADE_COLOURS)
         norm = mcolors.BoundaryNorm(np.arange(-0.5, len(GRADES)), cmap.N)
@@ -193,13 +193,13 @@ def map_figure(m: WorkforceModel, measure: str, focus: int | None = None, flow_m
         fig.legend(handles=[Patch(color=col, label=g) for col, g in zip(GRADE_COLOURS, GRADES, strict=True)],
                    loc="lower center", ncol=4, fontsize=8, frameon=False)
     else:
-        fig.colorbar(coll, cax=fig.add_axes((0.87, 0.2, 0.03, 0.6)), label=spec.label)
+        fig.colorbar(coll, cax=fig.add_axes((0.86, 0.2, 0.035, 0.6)), label=spec.label)
     origin, dest, movers = recent_moves(m, flow_months)
     if movers.size:
         draw_flows(ax, origin, dest, movers, centroids(m), [x.code for x in agents], max_width=3.5,
                    color="#222222", top=60)
-    ax.set_title(f"{m.region.description}: {spec.label}, {m.date()}\n"
-                 f"lines: council-to-council moves of the last {flow_months} months (width = movers)", fontsize=9)
+    ax.set_title(f"{spec.label}, {m.date()}\nlines: moves between councils in the last {flow_months} months "
+                 "(width = movers)", fontsize=10)
     return fig
 
 
@@ -223,7 +223,7 @@ def region_rates(m: WorkforceModel) -> dict[str, np.ndarray]:
 
 
 def _chart(size: tuple[float, float], left: float = 0.11, right: float = 0.97) -> tuple[Figure, Axes]:
-    fig = Figure(figsize=size, dpi=80)  # fixed margins: a layout engine would double the drawing time
+    fig = Figure(figsize=size, dpi=90)  # fixed margins: a layout engine would double the drawing time
     fig.subplots_adjust(left=left, right=right, bottom=0.13, top=0.9)
     return fig, fig.subplots()
 
