@@ -30,8 +30,12 @@ def record_phase(m: WorkforceModel, initial: bool = False) -> None:
     c, w, p, a = m.councils, m.workers, m.p, m.councils.n_active
     perm = np.flatnonzero(w.status == PERM)
     e = w.employer[perm].astype(np.intp)
-    pay = c.pay_gbp[e] - np.where(w.pq_months[perm] < 12, p.nq_pay_discount_gbp, 0.0)
-    pay_bill = np.bincount(e, weights=w.fte[perm] * pay * p.oncost_multiplier / 12, minlength=c.n)[:a]
+    pay = np.take(c.pay_gbp, e)  # pay, less the discount for the newly qualified; then fte * pay * oncost / 12
+    pay[w.pq_months[perm] < 12] -= p.nq_pay_discount_gbp
+    np.multiply(w.fte[perm], pay, out=pay)
+    pay *= p.oncost_multiplier
+    pay /= 12
+    pay_bill = np.bincount(e, weights=pay, minlength=c.n)[:a]
     agency_mult = np.minimum(p.agency_cost_multiplier, c.agency_price_cap[:a])
     stocks = {
         "perm_count": c.perm_count[:a], "perm_fte": c.perm_fte[:a], "agency_count": c.agency_count[:a],
@@ -46,8 +50,8 @@ def record_phase(m: WorkforceModel, initial: bool = False) -> None:
     m.recorder.close_month(stocks, int(np.count_nonzero(w.status == POOL)), c.n)
     if not initial:
         alive = w.status != 0
-        w.pq_months[alive] += 1
-        w.tenure[alive] += 1
+        w.pq_months += alive  # adds 1 to every occupied slot, without indexing
+        w.tenure += alive
 
 
 def check_stock_flow(m: WorkforceModel, now: dict[str, np.ndarray]) -> None:

@@ -85,19 +85,19 @@ class Streams:
         """
         t = np.uint64(tick + 1)
         ids = np.asarray(ids, dtype=np.uint64)
-        z = ids << _ID_SHIFT  # a new array: every step below works in place on it
+        z = np.left_shift(ids, _ID_SHIFT, out=np.empty(ids.shape, dtype=np.uint64))  # worked on in place below
         if not (np.isscalar(sub) and sub == 0):
-            z = z | np.asarray(sub, dtype=np.uint64)
+            z = np.asarray(z | np.asarray(sub, dtype=np.uint64))
         z |= t << _TICK_SHIFT
         z *= _GOLDEN
         tmp = np.empty_like(z)
         _mix(z, tmp)
         z ^= self.key(name)
         _mix(z, tmp)
-        z >>= _S11
-        out = z.astype(np.float64)
-        out *= _TO_UNIT
-        return out
+        np.right_shift(z, _S11, out=tmp)
+        # (z >> 11) * 2**-53 as float64, written over z's own memory (no third array)
+        out = np.multiply(tmp, _TO_UNIT, out=z.view(np.float64))
+        return out if out.ndim else out[()]
 
     def normal(self, name: str, tick: int, ids: np.ndarray, sub: np.ndarray | int = 0) -> np.ndarray:
         """Standard normal draws by inversion of :meth:`uniform` (same indexing)."""

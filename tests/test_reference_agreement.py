@@ -24,6 +24,9 @@ import pytest
 from reference.compare import OUTCOMES, sample
 from scipy import stats
 
+from sim.model import WorkforceModel
+from sim.workers import AGENCY, PERM
+
 REGIONS = ("west_yorkshire", "bexley_cluster")
 MONTHS, N_SEEDS, N_WRONG = 24, 40, 16
 ALPHA = 0.01 / len(OUTCOMES)  # per test, per region (Bonferroni over outcomes)
@@ -67,3 +70,23 @@ def test_wrong_reference_is_detected(samples: dict[tuple[str, str], np.ndarray])
     t_p, ks_p = compare(engine, wrong)["turnover_pct"]
     assert t_p < ALPHA and ks_p < ALPHA, f"double exit hazard not detected (p = {t_p:.3g}, {ks_p:.3g}); " + describe(
         engine, wrong)
+
+
+def test_incremental_stocks_equal_a_full_count() -> None:
+    """The engine's council stocks are tallied incrementally (only slots that changed since the last
+    count); they must equal a plain count of every slot, also after columns are edited from outside."""
+    m = WorkforceModel(region="london", seed=4).run(months=4)
+    w, c = m.workers, m.councils
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        occupied = np.flatnonzero(np.isin(w.status, (PERM, AGENCY)))
+        edit = rng.choice(occupied, 50, replace=False)
+        w.fte[edit] = rng.choice([0.5, 0.6, 0.8, 1.0], 50).astype(np.float32)
+        w.employer[edit[:10]] = rng.integers(0, c.n_active, 10)
+        w.status[edit[10:20]] = AGENCY
+        m.recount()
+        for code, count, fte in ((PERM, c.perm_count, c.perm_fte), (AGENCY, c.agency_count, c.agency_fte)):
+            mask = w.status == code
+            assert np.array_equal(count, np.bincount(w.employer[mask], minlength=c.n))
+            assert np.array_equal(fte, np.bincount(w.employer[mask], weights=w.fte[mask], minlength=c.n))
+        m.step()

@@ -60,6 +60,8 @@ def _release_surplus(m: WorkforceModel, target: np.ndarray) -> None:
         return
     placed = w.with_status(AGENCY)
     council = w.employer[placed].astype(np.intp)
+    over = surplus[council] >= 1  # placements elsewhere are all kept: rank only these
+    placed, council = placed[over], council[over]
     keep_cap = np.maximum(0, c.agency_count[: c.n_active] - np.maximum(surplus, 0)).astype(np.int64)
     kept = ration(council, m.streams.uniform("agency_release", t, placed), keep_cap)
     out = placed[~kept]

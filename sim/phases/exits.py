@@ -17,12 +17,17 @@ NQ_MONTHS, LATE_MONTHS = 24, 300  # career stages: newly qualified (<2 years), m
 def exit_hazard(m: WorkforceModel, employer: np.ndarray, pq_months: np.ndarray) -> np.ndarray:
     """Monthly probability of leaving the profession, by career stage and the employer's state."""
     p, c = m.p, m.councils
-    base = np.where(pq_months < NQ_MONTHS, p.exit_nq_per_month,
-                    np.where(pq_months < LATE_MONTHS, p.exit_mid_per_month, p.exit_late_per_month))
     overload = np.maximum(0.0, c.caseload - p.caseload_tolerable)
     council = np.exp(p.exit_overload_per_case * overload)
     council = np.where(c.grade == 3, council * p.exit_inadequate_multiplier, council)
-    return np.minimum(1.0, base * council[employer])
+    # The hazard of every (career stage, council) pair, then one lookup per worker.
+    base = np.array([p.exit_nq_per_month, p.exit_mid_per_month, p.exit_late_per_month])
+    table = np.minimum(1.0, base[:, None] * council[None, :])
+    stage = (pq_months >= NQ_MONTHS).astype(np.intp)
+    stage += pq_months >= LATE_MONTHS
+    stage *= c.n
+    stage += employer
+    return np.take(table, stage)
 
 
 def exits_phase(m: WorkforceModel) -> None:

@@ -23,11 +23,17 @@ def search_probability(m: WorkforceModel, employer: np.ndarray, home: np.ndarray
                        pq: np.ndarray) -> np.ndarray:
     p, c = m.p, m.councils
     overload = np.maximum(0.0, c.caseload - p.caseload_tolerable)
-    pay_gap = np.maximum(0.0, m.best_log_pay_in_reach()[home] - m.log_pay()[employer])
-    rate = p.search_rate_per_month * np.exp(p.search_overload_per_case * overload[employer]
-                                            + p.search_pay_gap_weight * pay_gap)
-    early = (pq >= 18) & (pq < 36)
-    return np.minimum(1.0, np.where(early, rate * p.search_early_career_multiplier, rate))
+    # rate * exp(overload term + pay-gap term), worked in place on one array per term
+    gap = np.take(m.best_log_pay_in_reach(), home)
+    gap -= np.take(m.log_pay(), employer)
+    np.maximum(gap, 0.0, out=gap)
+    gap *= p.search_pay_gap_weight
+    rate = np.take(p.search_overload_per_case * overload, employer)
+    rate += gap
+    np.exp(rate, out=rate)
+    rate *= p.search_rate_per_month
+    np.multiply(rate, p.search_early_career_multiplier, out=rate, where=(pq >= 18) & (pq < 36))
+    return np.minimum(rate, 1.0, out=rate)
 
 
 def option_utilities(m: WorkforceModel, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
