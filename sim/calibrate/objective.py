@@ -42,6 +42,7 @@ class CalibrationSpec:
     base_years: list[int] = field(default_factory=lambda: [2020, 2021, 2022])
     seeds: list[int] = field(default_factory=lambda: [1, 2])
     trials: int = 200
+    refine_trials: int = 0
     workers: int = 2
     sampler: str = "tpe"
     sampler_seed: int = 7
@@ -71,7 +72,7 @@ class CalibrationSpec:
             problems.append("[free] names no parameter to estimate")
         if self.sampler not in ("tpe", "cmaes"):
             problems.append(f"sampler {self.sampler!r}: allowed 'tpe' or 'cmaes'")
-        if self.trials < 1 or self.workers < 1 or not self.seeds or not self.base_years:
+        if self.trials < 1 or self.refine_trials < 0 or self.workers < 1 or not self.seeds or not self.base_years:
             problems.append("trials and workers must be >= 1, seeds and base_years non-empty")
         if problems:
             raise SimInputError(f"{self.source}: " + "; ".join(problems))
@@ -91,7 +92,7 @@ class CalibrationSpec:
         if set(data) - known:
             raise SimInputError(f"{path}: unknown table(s) {sorted(set(data) - known)}; allowed {sorted(known)}")
         main = dict(data.get("calibration", {}))
-        allowed = {"region", "base_years", "seeds", "trials", "workers", "sampler", "sampler_seed",
+        allowed = {"region", "base_years", "seeds", "trials", "refine_trials", "workers", "sampler", "sampler_seed",
                    "profile_points"}
         if set(main) - allowed:
             raise SimInputError(f"{path}: unknown key(s) {sorted(set(main) - allowed)} in [calibration]; "

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import SimInputError
 from .objective import (
     CalibrationSpec,
     census_targets,
@@ -78,20 +79,81 @@ class Evaluator:
         self.close()
 
 
-def make_sampler(spec: CalibrationSpec):
-    """The optuna sampler the spec names (TPE multivariate with a constant liar, or CMA-ES)."""
+REFINE_BOX = 0.1  # the refinement stage searches +-10% of each parameter's range around the best point
+
+
+def make_sampler(spec: CalibrationSpec, seed_offset: int = 0):
+    """The optuna sampler of the spec: TPE (multivariate, constant liar) or CMA-ES (needs ``cmaes``)."""
     import optuna
 
+    seed = spec.sampler_seed + seed_offset
     if spec.sampler == "cmaes":
-        return optuna.samplers.CmaEsSampler(seed=spec.sampler_seed, x0=spec.prior_point(),
-                                            n_startup_trials=0)
-    return optuna.samplers.TPESampler(seed=spec.sampler_seed, multivariate=True, constant_liar=True,
+        try:
+            import cmaes  # noqa: F401
+        except ImportError:
+            raise SimInputError("sampler 'cmaes' needs the cmaes package (pip install cmaes); or use 'tpe'") from None
+        return optuna.samplers.CmaEsSampler(seed=seed, n_startup_trials=1, warn_independent_sampling=False)
+    return optuna.samplers.TPESampler(seed=seed, multivariate=True, constant_liar=True,
                                       n_startup_trials=max(10, 2 * len(spec.free)))
+
+
+def refine_box(spec: CalibrationSpec, x0: dict[str, float]) -> dict[str, tuple[float, float]]:
+    """The local search box: +-``REFINE_BOX`` of each range around ``x0``, clipped to the range."""
+    box = {}
+    for n, (lo, hi) in spec.free.items():
+        half = REFINE_BOX * (hi - lo)
+        box[n] = (max(lo, x0[n] - half), min(hi, x0[n] + half))
+    return box
+
+
+@dataclass
+class _Search:
+    """State shared by the search stages."""
+
+    spec: CalibrationSpec
+    targets: dict[int, dict[str, float]]
+    weights: dict[str, float]
+    ev: Evaluator
+    progress: Callable[[int, int, float], None] | None
+    history: list[tuple[int, dict[str, float], float]] = field(default_factory=list)
+    moments_of: dict[int, dict[int, list[dict[str, float]]]] = field(default_factory=dict)
+
+    def stage(self, sampler: Any, trials: int, start: dict[str, float], total: int,
+              box: dict[str, tuple[float, float]] | None = None) -> None:
+        """Run ``trials`` trials of ``sampler`` over ``box`` (default: the free ranges) in batches of
+        ``workers``, the first trial being ``start``."""
+        import optuna
+        from optuna.distributions import FloatDistribution
+
+        spec = self.spec
+        dists = {n: FloatDistribution(lo, hi) for n, (lo, hi) in (box or spec.free).items()}
+        study = optuna.create_study(direction="minimize", sampler=sampler)
+        study.enqueue_trial(start)
+        done = 0
+        while done < trials:
+            batch = [study.ask(dists) for _ in range(min(spec.workers, trials - done))]
+            jobs = [(spec.region, spec.base_years, spec.seeds, with_fixed(spec, t.params)) for t in batch]
+            for trial, per_seed in zip(batch, self.ev.map(jobs), strict=True):
+                value = distance({y: mean_moments(v) for y, v in per_seed.items()}, self.targets, self.weights)
+                study.tell(trial, value)
+                self.moments_of[len(self.history)] = per_seed
+                self.history.append((len(self.history), dict(trial.params), value))
+            done += len(batch)
+            if self.progress:
+                self.progress(len(self.history), total, self.best()[2])
+
+    def best(self) -> tuple[int, dict[str, float], float]:
+        return min(self.history, key=lambda h: h[2])
 
 
 def calibrate(spec: CalibrationSpec, targets: dict[int, dict[str, float]] | None = None,
               progress: Callable[[int, int, float], None] | None = None, profile: bool = True) -> CalibrationResult:
     """Estimate the free parameters of ``spec`` by minimising the weighted moment distance.
+
+    Two stages: ``spec.trials`` trials of the spec's sampler from the current defaults (a global
+    search), then ``spec.refine_trials`` trials of TPE in a box of +-10% of each range around the best
+    point so far (a local search, started at that point). Every trial is numbered in one history; the
+    best of all is the estimate.
 
     Args:
         spec: the calibration spec.
@@ -104,44 +166,27 @@ def calibrate(spec: CalibrationSpec, targets: dict[int, dict[str, float]] | None
         A :class:`CalibrationResult`.
     """
     import optuna
-    from optuna.distributions import FloatDistribution
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     start = time.perf_counter()
     targets = targets if targets is not None else census_targets(spec.region, spec.base_years)
     weights = moment_weights(spec.region, spec.weight_multipliers)
-    dists = {n: FloatDistribution(lo, hi) for n, (lo, hi) in spec.free.items()}
-    study = optuna.create_study(direction="minimize", sampler=make_sampler(spec))
-    study.enqueue_trial(spec.prior_point())
-    history: list[tuple[int, dict[str, float], float]] = []
-    moments_of: dict[int, dict[int, list[dict[str, float]]]] = {}
-
-    def job(params: dict[str, float]) -> Job:
-        return (spec.region, spec.base_years, spec.seeds, with_fixed(spec, params))
-
+    total = spec.trials + spec.refine_trials
     with Evaluator(spec.workers) as ev:
-        done = 0
-        while done < spec.trials:
-            batch = [study.ask(dists) for _ in range(min(spec.workers, spec.trials - done))]
-            for trial, per_seed in zip(batch, ev.map(job(t.params) for t in batch), strict=True):
-                model = {y: mean_moments(v) for y, v in per_seed.items()}
-                value = distance(model, targets, weights)
-                study.tell(trial, value)
-                history.append((trial.number, dict(trial.params), value))
-                moments_of[trial.number] = per_seed
-            done += len(batch)
-            if progress:
-                progress(done, spec.trials, study.best_value)
+        search = _Search(spec, targets, weights, ev, progress)
+        search.stage(make_sampler(spec), spec.trials, spec.prior_point(), total)
+        if spec.refine_trials:
+            x0 = search.best()[1]
+            search.stage(make_sampler(spec, seed_offset=1), spec.refine_trials, x0, total, refine_box(spec, x0))
         search_seconds = time.perf_counter() - start
-        best_trial = study.best_trial
-        best = dict(best_trial.params)
+        number, best, value = search.best()
         result = CalibrationResult(
-            spec=spec, best=best, best_value=float(best_trial.value), prior_value=history[0][2],
+            spec=spec, best=best, best_value=value, prior_value=search.history[0][2],
             weights=weights, targets=targets,
-            model={y: mean_moments(v) for y, v in moments_of[best_trial.number].items()},
-            model_seeds=moments_of[best_trial.number],
-            prior_model={y: mean_moments(v) for y, v in moments_of[0].items()},
-            history=history, seconds_per_trial=search_seconds / max(1, spec.trials))
+            model={y: mean_moments(v) for y, v in search.moments_of[number].items()},
+            model_seeds=search.moments_of[number],
+            prior_model={y: mean_moments(v) for y, v in search.moments_of[0].items()},
+            history=search.history, seconds_per_trial=search_seconds / max(1, total))
         if profile:
             result.profiles = profiles(spec, best, targets, weights, ev)
     result.seconds = time.perf_counter() - start
