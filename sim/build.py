@@ -51,7 +51,9 @@ def build_councils(m: WorkforceModel, census: pd.DataFrame, pay_gbp: dict[str, f
     c.fixed_vacancy_rate[:] = vac / np.maximum(vac + inpost, 1e-9)
     c.fixed_caseload[:] = census.caseload_fte.to_numpy(float)
     m.fte_ratio = np.clip(inpost / np.maximum(census.inpost_headcount.to_numpy(float), 1), 0.5, 1.0)
-    m.turnover_prior = census.turnover_rate_fte.to_numpy(float) / 100
+    # A council with nobody in post (Isles of Scilly after 2021) has no census turnover: use the median.
+    turnover = census.turnover_rate_fte.to_numpy(float) / 100
+    m.turnover_prior = np.where(np.isfinite(turnover), turnover, np.nanmedian(turnover))
     m.reference_caseload = float(np.average(c.fixed_caseload[: c.n_active],
                                             weights=census.case_holders_fte[: c.n_active]))
     m.council_agents = [Council(m, i, r.code, r.name, r.region, r.london)

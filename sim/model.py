@@ -207,7 +207,8 @@ class WorkforceModel(mesa.Model):
         c, a = self.councils, self.councils.n_active
         k = min(12, self.recorder.rows - 1)
         leavers = self.recorder.leavers_last_12() + self.turnover_prior[:a] * c.perm_fte[:a] * (12 - k) / 12
-        return leavers / np.maximum(c.perm_fte[:a], 1e-9)
+        # a council with nobody in post has no turnover of its own: take its prior
+        return np.where(c.perm_fte[:a] > 0, leavers / np.maximum(c.perm_fte[:a], 1e-9), self.turnover_prior[:a])
 
     # ---- workers ----------------------------------------------------------------------------
     def new_workers(self, council: np.ndarray, status: int, new_qualifier: bool, agency: bool = False,

@@ -122,3 +122,16 @@ def test_council_agents_are_views_of_the_table():
     bexley.pay_gbp = 50_000
     assert m.councils.pay_gbp[bexley.index] == 50_000
     assert m.council("e09000004") is bexley
+
+
+def test_councils_with_nobody_in_post_have_finite_pressure():
+    """Isles of Scilly has no permanent staff after 2021, so no census turnover: inspections there must
+    still work (a NaN pressure would freeze its grade)."""
+    from sim.phases.councils import workforce_pressure
+
+    m = WorkforceModel(seed=1)
+    scilly = m.council("Isles of Scilly").index
+    assert m.councils.perm_fte[scilly] == 0
+    m.run(months=13)
+    assert np.isfinite(m.turnover_prior).all()
+    assert np.isfinite(workforce_pressure(m)).all()
