@@ -116,7 +116,8 @@ def report_text(r: CalibrationResult, pngs: list[Path]) -> str:
         "# Calibration report",
         f"Region {r.spec.region}; base years {r.spec.base_years} (each run 12 months and compared with the "
         f"census of the next year); seeds {r.spec.seeds}; {r.spec.trials} trials of optuna {r.spec.sampler} "
-        f"(seed {r.spec.sampler_seed}) and {r.spec.refine_trials} local trials around the best point, with {r.spec.workers} workers; {r.seconds / 60:.1f} minutes "
+        f"(seed {r.spec.sampler_seed}) and {r.spec.refine_trials} local trials around the best point, "
+        f"with {r.spec.workers} workers; {r.seconds / 60:.1f} minutes "
         f"({r.seconds_per_trial:.2f} s a trial). Code {code_version()}.",
         f"Objective (weighted squared distance, mean over base years): **{r.best_value:.3f}** calibrated, "
         f"{r.prior_value:.3f} at the prior defaults.",
