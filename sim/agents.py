@@ -34,7 +34,7 @@ FLOAT_COLUMNS = (
     "fixed_vacancy_rate",  # boundary councils only: census vacancy rate (they are not simulated)
     "fixed_caseload",  # boundary councils only
     # recomputed every month
-    "perm_fte", "perm_count", "agency_fte", "agency_count", "vacancy_fte", "caseload",
+    "perm_fte", "perm_count", "agency_fte", "agency_count", "vacancy_fte", "caseload", "unallocated_cases",
 )
 INT_COLUMNS = (
     "grade",  # index into GRADES: 0 Outstanding .. 3 Inadequate

@@ -174,7 +174,9 @@ class WorkforceModel(mesa.Model):
         a = c.n_active
         c.vacancy_fte[:a] = np.maximum(0.0, c.establishment_fte[:a] - c.perm_fte[:a])
         holders = c.case_holder_share[:a] * (c.perm_fte[:a] + c.agency_fte[:a])
-        c.caseload[:a] = c.cases[:a] / np.maximum(holders, 0.5)
+        # Cases beyond caseload_max per case-holder are held unallocated (as councils in crisis do).
+        c.caseload[:a] = np.minimum(c.cases[:a] / np.maximum(holders, 0.5), self.p.caseload_max)
+        c.unallocated_cases[:a] = np.maximum(0.0, c.cases[:a] - c.caseload[:a] * np.maximum(holders, 0.5))
 
     def log_pay(self, with_golden_hello: bool = False) -> np.ndarray:
         """Log of annual pay plus annual incentives, per council (what a worker compares)."""

@@ -74,6 +74,8 @@ SPECS: dict[str, Spec] = {
     "offer_per_vacancy_rate": Spec(3.0, 0, 100, "chance of hearing of a post at a council in reach per "
                                    "unit of its vacancy rate (capped at 1)", "assumption"),
     "reach_hops": Spec(1, 1, 2, "graph distance a worker searches (1 = home and neighbours)", "MODEL.md s2"),
+    "caseload_max": Spec(35.0, 10, 200, "most cases per case-holder; cases beyond are held unallocated "
+                         "(census 2017-2024: at most 32.7 in any council)", "census; assumption"),
     "caseload_tolerable": Spec(18.0, 1, 100, "cases per case-holder above which search and exit rise",
                                "assumption"),
     # --- exits from the profession ----------------------------------------------------------

@@ -18,7 +18,8 @@ FLOWS = (
 )
 SPENDS = ("golden_hello_gbp", "retention_gbp", "supplement_gbp")
 STOCKS = ("perm_count", "perm_fte", "agency_count", "agency_fte", "vacancy_fte", "establishment_fte",
-          "cases", "caseload", "pay_gbp", "reputation", "grade", "pay_bill_gbp", "agency_spend_gbp")
+          "cases", "caseload", "unallocated_cases", "pay_gbp", "reputation", "grade", "pay_bill_gbp",
+          "agency_spend_gbp")
 
 
 class Recorder:

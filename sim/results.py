@@ -41,6 +41,7 @@ def record_phase(m: WorkforceModel, initial: bool = False) -> None:
         "perm_count": c.perm_count[:a], "perm_fte": c.perm_fte[:a], "agency_count": c.agency_count[:a],
         "agency_fte": c.agency_fte[:a], "vacancy_fte": c.vacancy_fte[:a],
         "establishment_fte": c.establishment_fte[:a], "cases": c.cases[:a], "caseload": c.caseload[:a],
+        "unallocated_cases": c.unallocated_cases[:a],
         "pay_gbp": c.pay_gbp[:a], "reputation": c.reputation[:a], "grade": c.grade[:a],
         "pay_bill_gbp": pay_bill,
         "agency_spend_gbp": c.agency_fte[:a] * c.pay_gbp[:a] * p.oncost_multiplier * agency_mult / 12,
