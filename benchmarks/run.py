@@ -66,7 +66,8 @@ def render(res: dict[str, Any]) -> str:
              f"{'RSS MB':>7} {'traced MB':>9}",
              f"   {e['build_s']:8.3f} {e['run_s']:8.3f} {total:10.3f} {e['cpu_run_s']:8.3f} "
              f"{per_wm_us(e):7.3f} {e['table_s']:7.3f} {e['peak_rss_mb']:7.0f} {e.get('traced_peak_mb', 0):9.0f}",
-             f"   goals: build+run <= {GOAL_RUN_S} s: {'met' if total <= GOAL_RUN_S else 'NOT met'}; "
+             f"   goals: build+run <= {GOAL_RUN_S} s: {'met' if total <= GOAL_RUN_S else 'NOT met'} on the wall clock, "
+             f"{'met' if e['cpu_build_s'] + e['cpu_run_s'] <= GOAL_RUN_S else 'NOT met'} in CPU time; "
              f"peak RSS <= {GOAL_MB:.0f} MB: {'met' if e['peak_rss_mb'] <= GOAL_MB else 'NOT met'}", ""]
     lines += _side_by_side(res)
     lines += _scaling(res["scaling"]) + _phases(res["phases"])
@@ -115,7 +116,7 @@ def _phases(res: dict[str, Any]) -> list[str]:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", action="store_true", help="print the raw measurements as JSON")
-    ap.add_argument("--repeat", type=int, default=3, help="repeats per engine measurement (best is kept)")
+    ap.add_argument("--repeat", type=int, default=5, help="repeats per engine measurement (best is kept)")
     ap.add_argument("--years", type=float, default=10, help="length of the England runs")
     ap.add_argument("--ref-regions", nargs="+", default=["west_yorkshire", "england"],
                     help="regions of the side-by-side comparison")

@@ -58,13 +58,15 @@ def councils_phase(m: WorkforceModel) -> None:
 def payments_phase(m: WorkforceModel) -> None:
     """Retention payments due this month, and market supplements (paid monthly)."""
     c, w, rec = m.councils, m.workers, m.recorder
+    due = (c.retention_month == m.calendar_month) & (c.retention_gbp > 0)
+    if not (due.any() or c.market_supplement_gbp.any()):
+        return  # nothing to pay this month: no need to look at the workers
     perm = w.with_status(PERM)
     employer = w.employer[perm].astype(np.intp)
     fte = w.fte[perm].astype(float)
     supplement = c.market_supplement_gbp[employer]
     if supplement.any():
         rec.pay("supplement_gbp", employer, fte * supplement / 12)
-    due = (c.retention_month == m.calendar_month) & (c.retention_gbp > 0)
     if due.any():
         eligible = due[employer] & (w.tenure[perm] >= c.retention_tenure_months[employer])
         rec.pay("retention_gbp", employer[eligible], c.retention_gbp[employer[eligible]])
