@@ -1,20 +1,21 @@
 """The fast engine agrees in distribution with the plain-Mesa reference model (tests/reference).
 
-Design. For each small region (West Yorkshire; Bexley and its neighbours) we run N = 40 seeds of
-the engine and 40 other seeds of the reference for 24 months and compare four outcomes over the
+Design. For each small region (West Yorkshire; Bexley and its neighbours) we run N = 80 seeds of
+the engine and 80 other seeds of the reference for 24 months and compare four outcomes over the
 second year: annual turnover, council-to-council moves (% of the workforce a year), and the agency and
 vacancy rates at the end. For each outcome two two-sample tests must not reject: Welch's t-test on
 the means and the Kolmogorov-Smirnov test on the whole distribution, each at alpha = 0.01 / 4 per
 region (Bonferroni over the outcomes), so a correct engine fails with probability below about 2% per
 region for a given set of seeds. The seeds are fixed, so the verdict is reproducible.
 
-Power. Across seeds the standard deviation of turnover is about 1 percentage point (of ~14%), so the
-standard error of the difference of means is about 0.22 points: a shift of 0.9 points (6% of the
-level) is detected with about 80% power, and the same holds for the other outcomes relative to their
-spreads. As a check that the test can fail, a deliberately wrong reference with twice the exit
-hazard must be rejected on turnover (by both tests).
+Power. Across seeds the standard deviations are about 1.2 points for turnover (of ~15.7%), 0.5 for
+moves (~3.5%), 0.8 for the agency rate and 1.0 for the vacancy rate, so the standard errors of the
+differences of means are 0.19, 0.08, 0.13 and 0.16 points: shifts of about 0.75 points of turnover
+(5% of its level), 0.3 of moves (9%), 0.5 of the agency rate and 0.6 of the vacancy rate are
+detected with 80% power. As a check that the test can fail, a deliberately wrong reference with
+twice the exit hazard must be rejected on turnover by both tests (it moves turnover by ~25 SE).
 
-Runtime: about 40 s on two idle cores (the runs are spread over two processes).
+Runtime: about 20 s on two idle cores (the runs are spread over two processes).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from sim.model import WorkforceModel
 from sim.workers import AGENCY, PERM
 
 REGIONS = ("west_yorkshire", "bexley_cluster")
-MONTHS, N_SEEDS, N_WRONG = 24, 40, 16
+MONTHS, N_SEEDS, N_WRONG = 24, 80, 16
 ALPHA = 0.01 / len(OUTCOMES)  # per test, per region (Bonferroni over outcomes)
 ENGINE_SEEDS = range(N_SEEDS)
 REFERENCE_SEEDS = range(10_000, 10_000 + N_SEEDS)  # different seeds: the models share no streams

@@ -138,7 +138,7 @@ class ReferenceModel(mesa.Model):
             c.agency_count[i], c.agency_fte[i] = counts[AGENCY]
             c.vacancy_fte[i] = max(0.0, c.establishment_fte[i] - c.perm_fte[i])
             holders = c.case_holder_share[i] * (c.perm_fte[i] + c.agency_fte[i])
-            c.caseload[i] = c.cases[i] / max(holders, 0.5)
+            c.caseload[i] = min(c.cases[i] / max(holders, 0.5), self.p.caseload_max)
         self._council_view()
 
     def _council_view(self) -> None:
@@ -182,6 +182,8 @@ class ReferenceModel(mesa.Model):
         for i in range(self.n_active):
             leavers = sum(h["leavers"][i] for h in self.history[len(self.history) - k:]) if k else 0.0
             turnover = (leavers + self.turnover_prior[i] * c.perm_fte[i] * (12 - k) / 12) / max(c.perm_fte[i], 1e-9)
+            if c.perm_fte[i] <= 0:
+                turnover = self.turnover_prior[i]  # nobody in post: the census prior
             agency_rate = c.agency_fte[i] / max(c.agency_fte[i] + c.perm_fte[i], 1e-9)
             out.append(((c.caseload[i] - 16.5) / 3.0 + (agency_rate - 0.16) / 0.10 + (turnover - 0.15) / 0.08) / 3.0)
         return out
