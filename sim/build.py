@@ -105,8 +105,10 @@ def build_workforce(m: WorkforceModel, census: pd.DataFrame) -> None:
     where_agency = np.repeat(np.arange(a), agency)
     m.new_workers(where_perm, status=PERM, new_qualifier=False, initial=True)
     m.new_workers(where_agency, status=AGENCY, new_qualifier=False, agency=True, initial=True)
-    pooled = m.new_workers(np.zeros(pool, dtype=np.int64), status=POOL, new_qualifier=False,
-                           agency=True, initial=True)
+    # the pool's workers last worked (and live) where agency workers do: every k-th placement's council
+    pick = np.linspace(0, max(where_agency.size - 1, 0), pool).astype(np.int64)
+    pool_where = where_agency[pick] if where_agency.size else np.zeros(pool, dtype=np.int64)
+    pooled = m.new_workers(pool_where, status=POOL, new_qualifier=False, agency=True, initial=True)
     m.workers.employer[pooled] = -1
 
 

@@ -76,6 +76,7 @@ def option_utilities(m: WorkforceModel, slots: np.ndarray) -> tuple[np.ndarray, 
 def moves_phase(m: WorkforceModel) -> None:
     """Search, choose, ration by vacancies, and move."""
     w, c, s, t, rec = m.workers, m.councils, m.streams, m.tick, m.recorder
+    m.recount()  # posts left by this month's exits are open to movers (and caseloads reflect them)
     perm = w.with_status(PERM)
     employer = w.employer[perm].astype(np.intp)
     searching = s.uniform("search", t, perm) < search_probability(
