@@ -4,6 +4,10 @@ Some permanent workers search this month (more when overloaded, paid below what 
 reach pay, or two years into the job). A searcher hears of posts at councils in reach that have
 vacancies, and picks among staying, each post and (if eligible) agency work by the logit rule of
 :mod:`sim.choice`. Councils take no more movers than they have vacancies.
+
+Timing: vacancies and caseloads are those counted in the councils phase at the start of the month,
+so posts left by this month's exits open to movers next month (a one-month lag, as with advertising
+and interviewing; the calibration was fitted with this timing).
 """
 
 from __future__ import annotations
@@ -76,7 +80,6 @@ def option_utilities(m: WorkforceModel, slots: np.ndarray) -> tuple[np.ndarray, 
 def moves_phase(m: WorkforceModel) -> None:
     """Search, choose, ration by vacancies, and move."""
     w, c, s, t, rec = m.workers, m.councils, m.streams, m.tick, m.recorder
-    m.recount()  # posts left by this month's exits are open to movers (and caseloads reflect them)
     perm = w.with_status(PERM)
     employer = w.employer[perm].astype(np.intp)
     searching = s.uniform("search", t, perm) < search_probability(
