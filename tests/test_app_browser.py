@@ -18,24 +18,20 @@ import pytest
 
 pytest.importorskip("solara", reason="needs the app extra (solara[assets]==1.58.2)")
 
-from browser_harness import (  # noqa: E402, F401  (fixtures are used by name)
+from browser_harness import (  # noqa: E402  (fixtures come from tests/conftest.py)
     NetworkLog,
     block_non_local,
-    chromium_browser,
     click_pause,
     click_play,
     click_reset,
     click_step,
     figure_boxes,
     fill_text,
-    network_log,
-    offline_page,
     open_app,
     read_step,
     save_screenshot,
     select_option,
     set_slider,
-    solara_server_factory,
     wait_for_step,
 )
 

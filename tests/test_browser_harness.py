@@ -16,22 +16,18 @@ import pytest
 solara = pytest.importorskip("solara", reason="needs the app extra (solara[assets]==1.58.2)")
 
 import standin_app  # noqa: E402
-from browser_harness import (  # noqa: E402, F401  (fixtures are used by name)
-    chromium_browser,
+from browser_harness import (  # noqa: E402  (fixtures come from tests/conftest.py)
     click_pause,
     click_play,
     click_reset,
     click_step,
     figure_boxes,
     fill_text,
-    network_log,
-    offline_page,
     open_app,
     read_step,
     save_screenshot,
     select_option,
     set_slider,
-    solara_server_factory,
     timed_step,
     wait_for_step,
 )
