@@ -7,7 +7,10 @@ Every problem with user input (a region, a council, a year, a parameter, a file)
 from __future__ import annotations
 
 import difflib
+import tomllib
 from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
 
 
 class SimInputError(ValueError):
@@ -33,3 +36,15 @@ def unknown(kind: str, value: str, allowed: Iterable[str], where: str = "") -> S
     listing = ", ".join(allowed) if len(allowed) <= 40 else ", ".join(allowed[:40]) + ", ..."
     loc = f"{where}: " if where else ""
     return SimInputError(f"{loc}unknown {kind} {value!r}.{hint} Allowed: {listing}")
+
+
+def read_toml(path: str | Path, what: str) -> dict[str, Any]:
+    """Parse a TOML file, turning a missing file or a syntax error into a :class:`SimInputError` that
+    names the file (``what`` says what kind of file it is, e.g. "scenario file")."""
+    path = Path(path)
+    try:
+        return tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise SimInputError(f"{path}: {what} not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SimInputError(f"{path}: not valid TOML: {exc}") from None

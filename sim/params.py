@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import SimInputError, close_matches
+from .errors import SimInputError, close_matches, read_toml
 
 
 @dataclass(frozen=True)
@@ -237,12 +237,7 @@ class Params:
     def from_toml(cls, path: str | Path, **overrides: float) -> Params:
         """Read parameter overrides from a TOML file (top-level keys or a ``[params]`` table)."""
         path = Path(path)
-        try:
-            data = tomllib.loads(path.read_text())
-        except FileNotFoundError:
-            raise SimInputError(f"{path}: parameter file not found") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise SimInputError(f"{path}: not valid TOML: {exc}") from None
+        data = read_toml(path, "parameter file")
         if set(data) == {"params"} and isinstance(data["params"], dict):
             data = data["params"]
         nested = [k for k, v in data.items() if isinstance(v, dict)]

@@ -29,13 +29,12 @@ reported at once, naming the file and the field. ``Scenario.from_toml(path)``, t
 from __future__ import annotations
 
 import copy
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .data import CENSUS_YEARS
-from .errors import SimInputError
+from .errors import SimInputError, read_toml
 from .model import WorkforceModel
 from .policies.base import Policy
 from .policies.registry import policy_from_dict
@@ -76,12 +75,7 @@ class Scenario:
     def from_toml(cls, path: str | Path) -> Scenario:
         """Read and validate a scenario file (raises :class:`SimInputError` naming file and field)."""
         path = Path(path)
-        try:
-            data = tomllib.loads(path.read_text())
-        except FileNotFoundError:
-            raise SimInputError(f"{path}: scenario file not found") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise SimInputError(f"{path}: not valid TOML: {exc}") from None
+        data = read_toml(path, "scenario file")
         return cls.from_dict(data, source=str(path))
 
     @classmethod

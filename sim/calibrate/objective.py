@@ -14,7 +14,6 @@ not have for a year (leaver destinations before 2021) is left out of that year's
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..data import CENSUS_YEARS, load_seeds
-from ..errors import SimInputError
+from ..errors import SimInputError, read_toml
 from ..params import INTEGER_PARAMS, SPECS
 from ..regions import build_region
 from .moments import MOMENTS, census_moments, model_moments, simulated_codes
@@ -82,12 +81,7 @@ class CalibrationSpec:
         """Read a spec: a ``[calibration]`` table, ``[free]`` (name = [lo, hi]), optional ``[fixed]``
         and ``[weights]`` (multipliers per moment)."""
         path = Path(path)
-        try:
-            data = tomllib.loads(path.read_text())
-        except FileNotFoundError:
-            raise SimInputError(f"{path}: calibration spec not found") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise SimInputError(f"{path}: not valid TOML: {exc}") from None
+        data = read_toml(path, "calibration spec")
         known = {"calibration", "free", "fixed", "weights"}
         if set(data) - known:
             raise SimInputError(f"{path}: unknown table(s) {sorted(set(data) - known)}; allowed {sorted(known)}")
