@@ -115,21 +115,30 @@ def test_bromley_referrals_push_caseload_and_turnover_up_and_the_response_pushes
     assert r.loc["caseload", "hi"] < 0 and r.loc["turnover_pct", "hi"] < 0
 
 
-def test_bcp_turnover_well_above_neighbours_and_agency_climbs():
-    """Inadequate with uncompetitive pay: BCP's turnover runs well above Dorset's and Hampshire's and
-    its agency FTE climbs from the census. The news reports 36% against 13-17% (more than twice); with
-    default parameters the model gives about 1.6-1.7 times (about 22% against 13-14%), so the test
-    checks at least 1.4 times, and the direction of the agency effect."""
+def test_bcp_turnover_about_twice_its_neighbours_within_two_years_and_agency_climbs():
+    """Inadequate with uncompetitive pay: within two years BCP's turnover is about twice its neighbours'
+    (the news: 36% against 13-17%, i.e. 2.1-2.8 times) and its agency FTE climbs from the census.
+
+    Measured as the news does: leavers over months 1-24 / mean FTE in post, BCP against Dorset and
+    Hampshire together, pooled over seeds 0-4. The calibrated model gives 2.1 times (25% against 12%;
+    single seeds 1.75 to 2.35, so the pooled ratio has a standard error of about 0.12). The test asks
+    for at least 1.8 times: "twice" less 1.5 standard errors."""
     scen = Scenario.from_toml(path("bcp_inadequate"))
-    ratios, climbs = [], []
-    for seed in range(3):
+    bcp_leavers = bcp_fte = other_leavers = other_fte = 0.0
+    climbs = []
+    for seed in range(5):
         cm = scen.run(seed).results.council_months
-        win = cm[cm.tick >= 1]
-        turnover = win.groupby("council").leavers_fte.sum() / win.groupby("council").perm_fte.mean()
-        ratios.append(turnover[BCP] / turnover.drop(BCP).max())
+        win = cm[(cm.tick >= 1) & (cm.tick <= 24)]
+        leavers = win.groupby("council").leavers_fte.sum()
+        fte = win.groupby("council").perm_fte.mean()
+        bcp_leavers += leavers[BCP]
+        bcp_fte += fte[BCP]
+        other_leavers += leavers.drop(BCP).sum()
+        other_fte += fte.drop(BCP).sum()
         bcp = cm[cm.council == BCP].set_index("tick")
         climbs.append(bcp.agency_fte.loc[bcp.index.max() - 11:].mean() - bcp.agency_fte.loc[0])
-    assert min(ratios) > 1.4, ratios
+    ratio = (bcp_leavers / bcp_fte) / (other_leavers / other_fte)
+    assert ratio > 1.8, ratio
     assert min(climbs) > 0, climbs
 
 
