@@ -58,8 +58,9 @@ def headline(model: WorkforceModel, top: int = 5) -> str:
     per["turnover_pct"] = 100 * per.leavers / final.perm_fte.clip(lower=1e-9)
     per = per.sort_values("net_poaching")
     fmt = "{:34} {:>12.0f} {:>10.1f} {:>10.1f}"
-    for title, rows in (("largest net poaching gains", per.iloc[::-1][:top]),
-                        ("largest net poaching losses", per[:top])):
+    gains = per[per.net_poaching > 0].iloc[::-1][:top]
+    losses = per[per.net_poaching < 0][:top]
+    for title, rows in (("largest net poaching gains", gains), ("largest net poaching losses", losses)):
         lines += ["", f"{title:34} {'net movers':>12} {'agency %':>10} {'turnover %':>10}"]
         lines += [fmt.format(name[:34], r.net_poaching, r.agency_rate_pct, r.turnover_pct)
                   for name, r in rows.iterrows()]
