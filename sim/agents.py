@@ -30,6 +30,7 @@ FLOAT_COLUMNS = (
     "reputation",  # 0 (Inadequate) .. 1 (Outstanding), slow-moving
     "agency_cover_ratio",  # agency FTE the council seeks per vacancy FTE
     "agency_cap_fte",  # most agency FTE it will take (inf = no cap)
+    "agency_cap_share",  # most agency FTE per permanent FTE in post, applied in the agency phase (inf = none)
     "agency_price_cap",  # multiplier cap on agency cost (inf = none)
     "fixed_vacancy_rate",  # boundary councils only: census vacancy rate (they are not simulated)
     "fixed_caseload",  # boundary councils only
@@ -57,6 +58,7 @@ class CouncilTable:
         for name in INT_COLUMNS:
             setattr(self, name, np.zeros(n, dtype=np.int64))
         self.agency_cap_fte[:] = np.inf
+        self.agency_cap_share[:] = np.inf
         self.agency_price_cap[:] = np.inf
 
     def vacancy_rate(self) -> np.ndarray:

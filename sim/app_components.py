@@ -327,5 +327,8 @@ def council_facts(m: WorkforceModel, index: int) -> list[tuple[str, str]]:
         extras.append(f"retention payment £{c.retention_gbp[index]:,.0f}")
     if np.isfinite(c.agency_cap_fte[index]):
         extras.append(f"agency cap {c.agency_cap_fte[index]:.1f} FTE")
+    if np.isfinite(c.agency_cap_share[index]):
+        share = c.agency_cap_share[index] / (1 + c.agency_cap_share[index])
+        extras.append(f"agency cap {100 * share:.0f}% of the workforce")
     facts.append(("incentives and caps", ", ".join(extras) or "none"))
     return facts

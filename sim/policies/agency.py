@@ -3,7 +3,6 @@ and no-poaching agreements such as the London Pledge."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -20,7 +19,8 @@ if TYPE_CHECKING:
 @dataclass
 class AgencyCap(Policy):
     """The most agency cover a council will take: a number of FTE, or a share of its workforce
-    (Kent's target: at most 10% temporary staff), recomputed each month from its permanent FTE.
+    (Kent's target: at most 10% temporary staff). The share is applied each month by the agency phase,
+    to the permanent FTE left after that month's exits and moves.
 
     Attributes:
         max_fte: most agency FTE (None = no fixed cap).
@@ -41,17 +41,17 @@ class AgencyCap(Policy):
             self._require(self.max_share < 1, "max_share", self.max_share, "a share from 0 to below 1")
 
     def start_(self, m: WorkforceModel) -> None:
-        self._before = m.councils.agency_cap_fte[self.index].copy()
-
-    def month(self, m: WorkforceModel) -> None:
         c = m.councils
-        cap = np.full(len(self.index), math.inf if self.max_fte is None else float(self.max_fte))
+        self._before = (c.agency_cap_fte[self.index].copy(), c.agency_cap_share[self.index].copy())
+        if self.max_fte is not None:
+            c.agency_cap_fte[self.index] = np.minimum(self._before[0], float(self.max_fte))
         if self.max_share is not None:
-            cap = np.minimum(cap, self.max_share / (1 - self.max_share) * c.perm_fte[self.index])
-        c.agency_cap_fte[self.index] = np.minimum(self._before, cap)
+            # agency / (agency + permanent) <= s  <=>  agency <= s / (1 - s) x permanent, checked by the
+            # agency phase against the permanent staff left after this month's exits and moves
+            c.agency_cap_share[self.index] = np.minimum(self._before[1], self.max_share / (1 - self.max_share))
 
     def end_(self, m: WorkforceModel) -> None:
-        m.councils.agency_cap_fte[self.index] = self._before
+        m.councils.agency_cap_fte[self.index], m.councils.agency_cap_share[self.index] = self._before
 
 
 @dataclass
