@@ -79,7 +79,9 @@ def agency_phase(m: WorkforceModel) -> None:
     # cover sought: a share of vacancies, within the council's caps (a share cap uses this month's staff)
     target = np.minimum(c.agency_cover_ratio[:a] * c.vacancy_fte[:a], c.agency_cap_fte[:a])
     share = c.agency_cap_share[:a]
-    target = np.where(np.isfinite(share), np.minimum(target, share * c.perm_fte[:a]), target)
+    capped = np.flatnonzero(np.isfinite(share))
+    if capped.size:
+        target[capped] = np.minimum(target[capped], share[capped] * c.perm_fte[capped])
     _release_surplus(m, target)
     m.recount()
 
