@@ -66,9 +66,4 @@ def parameter_names(region: str = "england") -> list[str]:
     return [*SPECS, *(f"{slug(n)}_pay_uplift_pct" for n in names)]
 
 
-def outcome_names() -> list[str]:
-    """Names of the outcomes ``run`` returns."""
-    return list(run(region="west_yorkshire", years=1 / 12)["outcomes"])
-
-
-__all__ = ["run", "outcome_names", "parameter_names", "split_levers"]
+__all__ = ["run", "parameter_names", "split_levers"]

@@ -83,8 +83,6 @@ def turnover_series(m: WorkforceModel) -> np.ndarray:
     k = np.minimum(12, months)[:, None]
     window = cum - np.where(months[:, None] >= 12, cum[np.maximum(months - 12, 0)], 0.0)
     prior = m.turnover_prior[: m.councils.n_active]
-    if np.isnan(prior).any():  # the census has no turnover for a few tiny councils (Isles of Scilly)
-        prior = np.nan_to_num(prior, nan=float(np.nanmedian(prior)) if np.isfinite(prior).any() else 0.0)
     prior = prior[None, :] * perm * (12 - k) / 12
     return 100 * (window + prior) / np.maximum(perm, 1e-9)
 

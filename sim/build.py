@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import networkx as nx
 import numpy as np
 import pandas as pd
 
@@ -86,9 +87,7 @@ def build_reach(m: WorkforceModel, codes: list[str], hops: int) -> np.ndarray:
     return reach
 
 
-def _within(g, source: str, hops: int) -> dict[str, int]:
-    import networkx as nx
-
+def _within(g: nx.Graph, source: str, hops: int) -> dict[str, int]:
     return nx.single_source_shortest_path_length(g, source, cutoff=hops)
 
 

@@ -36,7 +36,7 @@ from .record import Recorder
 from .regions import build_region
 from .results import Results, record_phase
 from .rng import Streams
-from .workers import AGENCY, FREE, PERM
+from .workers import AGENCY, FREE, PERM, POOL
 
 
 class WorkforceModel(mesa.Model):
@@ -87,6 +87,8 @@ class WorkforceModel(mesa.Model):
         # (model, searcher slots, their employers, (n, D) destinations) -> (n, D) mask of allowed moves
         self.move_rules: list[Callable[[WorkforceModel, np.ndarray, np.ndarray, np.ndarray], np.ndarray]] = []
         self._cache: dict[str, Any] = {}
+        self._results: Results | None = None
+        self._results_rows = -1
         self.recorder = Recorder(self.councils.n_active, months)
         build.build_workforce(self, census)
         self.policies: list[Any] = []
@@ -125,8 +127,10 @@ class WorkforceModel(mesa.Model):
 
     @property
     def results(self) -> Results:
-        """Tidy tables of everything recorded so far."""
-        return Results(self)
+        """Tidy tables of everything recorded so far (built on first use, rebuilt after a step)."""
+        if self._results is None or self._results_rows != self.recorder.rows:
+            self._results, self._results_rows = Results(self), self.recorder.rows
+        return self._results
 
     # ---- policies ---------------------------------------------------------------------------
     def add_policy(self, policy: Any) -> None:
@@ -255,7 +259,7 @@ class WorkforceModel(mesa.Model):
     def headcount(self) -> dict[str, int]:
         w = self.workers
         return {"permanent": w.count(PERM), "agency": w.count(AGENCY),
-                "agency_pool": w.count(3), "free_slots": w.count(FREE)}
+                "agency_pool": w.count(POOL), "free_slots": w.count(FREE)}
 
 
 def _as_seed(seed: Any) -> int:

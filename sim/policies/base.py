@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from ..model import WorkforceModel
 
 
+
+OPEN_END = 10**9  # the end tick of a policy with no end date
+
 @dataclass
 class Policy:
     """Base class. Subclasses set ``kind`` and override ``start_`` (and ``end_``/``month`` if needed).
@@ -61,9 +64,8 @@ class Policy:
             self.councils = [self.councils]
         self.index = [m.council_index(c, where=where) for c in self.councils] or list(
             range(m.councils.n_active))
-        last = m.tick_of(m.date(m.recorder.stock["perm_count"].shape[0] + 10_000))  # effectively open
         self.start_tick = m.tick_of(self.start, f"{where} start") if self.start else max(1, m.tick + 1)
-        self.end_tick = m.tick_of(self.end, f"{where} end") if self.end else last + 10**6
+        self.end_tick = m.tick_of(self.end, f"{where} end") if self.end else OPEN_END
         first = m.date(1)
         if self.start_tick < 1:
             raise SimInputError(f"{where}: start {self.start!r} is before the run; the run starts "
