@@ -535,3 +535,20 @@ def save_screenshot(page, path: Path | str, full_page: bool = True) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+# --------------------------------------------------------------------------- widget trees (no browser)
+
+
+def walk_widgets(widget):
+    """Yield ``widget`` and every widget below it (children / items lists) of a rendered solara page."""
+    yield widget
+    for attr in ("children", "items"):
+        for child in getattr(widget, attr, None) or []:
+            if hasattr(child, "model_id"):
+                yield from walk_widgets(child)
+
+
+def widget_texts(root) -> list[str]:
+    """Every plain text shown below ``root``."""
+    return [c for w in walk_widgets(root) for c in (getattr(w, "children", None) or []) if isinstance(c, str)]

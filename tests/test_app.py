@@ -17,6 +17,8 @@ import pytest
 
 solara = pytest.importorskip("solara", reason="needs the app extra (solara[assets]==1.58.2)")
 
+from browser_harness import walk_widgets, widget_texts  # noqa: E402
+
 from sim import app, app_components  # noqa: E402
 from sim.cli import main  # noqa: E402
 from sim.params import SPECS  # noqa: E402
@@ -138,21 +140,11 @@ def test_turnover_and_net_poaching_match_the_results_tables():
 # --------------------------------------------------------------------------- the page, rendered
 
 
-def _walk(widget):
-    yield widget
-    for attr in ("children", "items"):
-        for child in getattr(widget, attr, None) or []:
-            if hasattr(child, "model_id"):
-                yield from _walk(child)
-
-
-def _texts(root) -> list[str]:
-    return [c for w in _walk(root) for c in (getattr(w, "children", None) or []) if isinstance(c, str)]
 
 
 def _html(root, css_class: str) -> str:
-    found = [w.unsafe_innerHTML for w in _walk(root) if f'class="{css_class}"' in (getattr(w, "unsafe_innerHTML", "")
-                                                                                  or "")]
+    found = [w.unsafe_innerHTML for w in walk_widgets(root)
+             if f'class="{css_class}"' in (getattr(w, "unsafe_innerHTML", "") or "")]
     assert len(found) == 1, css_class
     return found[0]
 
@@ -162,7 +154,7 @@ def _pay(root) -> str:
 
 
 def _step_number(root) -> int:
-    hits = [re.fullmatch(r"(?:Step|Time): (\d+)(?:\.0)?", t) for t in _texts(root)]
+    hits = [re.fullmatch(r"(?:Step|Time): (\d+)(?:\.0)?", t) for t in widget_texts(root)]
     return int(next(h for h in hits if h).group(1))
 
 
@@ -182,17 +174,17 @@ def test_page_renders_steps_and_resets_with_a_lever(monkeypatch):
         labels = {tuple(b.children) for b in rc.find(v.Btn).widgets}
         assert {("Reset",), ("▶",), ("Step",)} <= labels
         assert _step_number(box) == 0
-        assert any("Bexley and its neighbours (bexley_cluster), seed 0: month 2024-09" in t for t in _texts(box))
-        images = [w for w in _walk(box) if isinstance(w, ipywidgets.Image)]
+        assert any("Bexley and its neighbours (bexley_cluster), seed 0: month 2024-09" in t for t in widget_texts(box))
+        images = [w for w in walk_widgets(box) if isinstance(w, ipywidgets.Image)]
         assert len(images) == 3 and all(len(im.value) > 5000 for im in images)  # map and two charts
-        assert "No moves between councils yet" in " ".join(_texts(box))
+        assert "No moves between councils yet" in " ".join(widget_texts(box))
         pay0 = _pay(box)
 
         map_before = images[0].value
         rc.find(v.Btn, children=["Step"]).widget.click()
         assert _step_number(box) == 1
-        assert any("month 2024-10 (month 1 of the run)" in t for t in _texts(box))
-        assert [w for w in _walk(box) if isinstance(w, ipywidgets.Image)][0].value != map_before
+        assert any("month 2024-10 (month 1 of the run)" in t for t in widget_texts(box))
+        assert [w for w in walk_widgets(box) if isinstance(w, ipywidgets.Image)][0].value != map_before
         assert "<td" in _html(box, "flow-table")
         assert _pay(box) == pay0  # no lever yet
 
@@ -201,16 +193,16 @@ def test_page_renders_steps_and_resets_with_a_lever(monkeypatch):
         slider.v_model = 10
         rc.find(v.Btn, children=["Reset"]).widget.click()
         assert _step_number(box) == 0
-        assert any("Bexley: pay uplift (+10%)" in t for t in _texts(box))
+        assert any("Bexley: pay uplift (+10%)" in t for t in widget_texts(box))
         rc.find(v.Btn, children=["Step"]).widget.click()
         pay1 = _pay(box)
         assert int(pay1[1:].replace(",", "")) == pytest.approx(1.1 * int(pay0[1:].replace(",", "")), abs=2)
 
         # the colour measure is a page control and applies at once, without Reset
         select = rc.find(v.Select, label="Colour councils by").widget
-        before = [w for w in _walk(box) if isinstance(w, ipywidgets.Image)][0].value
+        before = [w for w in walk_widgets(box) if isinstance(w, ipywidgets.Image)][0].value
         select.v_model = "Ofsted grade"
-        after = [w for w in _walk(box) if isinstance(w, ipywidgets.Image)][0].value
+        after = [w for w in walk_widgets(box) if isinstance(w, ipywidgets.Image)][0].value
         assert after != before and _step_number(box) == 1
     finally:
         rc.close()

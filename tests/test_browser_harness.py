@@ -30,6 +30,8 @@ from browser_harness import (  # noqa: E402  (fixtures come from tests/conftest.
     set_slider,
     timed_step,
     wait_for_step,
+    walk_widgets,
+    widget_texts,
 )
 
 APP = "tests.standin_app:page"
@@ -40,17 +42,6 @@ SHOT_DIR = Path(os.environ.get("BROWSER_SHOTS", Path(__file__).resolve().parents
 # --------------------------------------------------------------------------- no browser
 
 
-def _walk(widget):
-    """Yield ``widget`` and every widget below it (children / items lists)."""
-    yield widget
-    for attr in ("children", "items"):
-        for child in getattr(widget, attr, None) or []:
-            if hasattr(child, "model_id"):
-                yield from _walk(child)
-
-
-def _texts(root) -> list[str]:
-    return [c for w in _walk(root) for c in (getattr(w, "children", None) or []) if isinstance(c, str)]
 
 
 def test_seed_text_is_parsed():
@@ -76,14 +67,14 @@ def test_page_object_builds_and_steps_without_browser():
     try:
         labels = {tuple(b.children) for b in rc.find(v.Btn).widgets}
         assert {("Reset",), ("▶",), ("Step",)} <= labels
-        texts = _texts(box)
+        texts = widget_texts(box)
         assert "Councils: 9, coloured by vacancy" in texts
         assert any(re.fullmatch(r"(Step: 0|Time: 0\.0)", t) for t in texts), texts
-        images = [w for w in _walk(box) if isinstance(w, ipywidgets.Image)]
+        images = [w for w in walk_widgets(box) if isinstance(w, ipywidgets.Image)]
         assert len(images) >= 2 and all(len(im.value) > 1000 for im in images)
 
         rc.find(v.Btn, children=["Step"]).widget.click()
-        assert any(re.fullmatch(r"(Step: 1|Time: 1\.0)", t) for t in _texts(box)), _texts(box)
+        assert any(re.fullmatch(r"(Step: 1|Time: 1\.0)", t) for t in widget_texts(box)), widget_texts(box)
     finally:
         rc.close()
 
