@@ -12,7 +12,6 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import matplotlib
@@ -27,7 +26,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 from .data import GRADES  # noqa: E402
-from .maps import council_rings, draw_councils, draw_flows  # noqa: E402
+from .maps import council_centroids, council_rings, draw_councils, draw_flows  # noqa: E402
 from .record import LEAVER_DESTINATIONS  # noqa: E402
 
 if TYPE_CHECKING:
@@ -134,16 +133,6 @@ def current_values(m: WorkforceModel, measure: str) -> np.ndarray:
 # --------------------------------------------------------------------------- the map
 
 
-@lru_cache(maxsize=4)
-def _centroids(seeds_id: int, codes: tuple[str, ...], lon: tuple[float, ...], lat: tuple[float, ...]
-               ) -> dict[str, tuple[float, float]]:
-    return dict(zip(codes, zip(lon, lat, strict=True), strict=True))
-
-
-def centroids(m: WorkforceModel) -> dict[str, tuple[float, float]]:
-    """Council code -> (lon, lat) of its centroid, for every council in the seeds."""
-    c = m.seeds.councils
-    return _centroids(id(m.seeds), tuple(c.code), tuple(c.lon.astype(float)), tuple(c.lat.astype(float)))
 
 
 def recent_moves(m: WorkforceModel, months: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -194,7 +183,7 @@ def map_figure(m: WorkforceModel, measure: str, focus: int | None = None, flow_m
         fig.colorbar(coll, cax=fig.add_axes((0.86, 0.2, 0.035, 0.6)), label=spec.label)
     origin, dest, movers = recent_moves(m, flow_months)
     if movers.size:
-        draw_flows(ax, origin, dest, movers, centroids(m), [x.code for x in agents], max_width=3.5,
+        draw_flows(ax, origin, dest, movers, council_centroids(), [x.code for x in agents], max_width=3.5,
                    color="#222222", top=60)
     ax.set_title(f"{spec.label}, {m.date()}\nlines: moves between councils in the last {flow_months} months "
                  "(width = movers)", fontsize=10)

@@ -174,7 +174,9 @@ class Comparison:
         self.window_start = scenario.first_policy_tick
         self.window = f"{ref.date(self.window_start)} to {ref.date(scenario.months)}"
         self.dates = [ref.date(t) for t in range(scenario.months + 1)]
-        self.centroids = {c.code: (float(c.lon), float(c.lat)) for c in ref.seeds.councils.itertuples()}
+        from .maps import council_centroids  # plotting modules are imported only when needed
+
+        self.centroids = council_centroids()
         self.focus = self.names[ref.council_index(focus)] if focus else None
         self.neighbours = sorted({self.names[j] for j in ref.reach[ref.council_index(focus)] if j >= 0}
                                  - {self.focus}) if focus else []

@@ -16,7 +16,7 @@ import numpy as np  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.collections import LineCollection, PolyCollection  # noqa: E402
 
-from .data import load_boundaries  # noqa: E402
+from .data import load_boundaries, load_seeds  # noqa: E402
 
 
 @lru_cache(maxsize=1)
@@ -28,6 +28,12 @@ def council_rings() -> dict[str, list[np.ndarray]]:
         polys = geom["coordinates"] if geom["type"] == "MultiPolygon" else [geom["coordinates"]]
         out[feature["properties"]["code"]] = [np.asarray(poly[0]) for poly in polys]
     return out
+
+
+@lru_cache(maxsize=1)
+def council_centroids() -> dict[str, tuple[float, float]]:
+    """Council code -> (lon, lat) of its centroid, for every council in the seeds."""
+    return {c.code: (float(c.lon), float(c.lat)) for c in load_seeds().councils.itertuples()}
 
 
 def _aspect(ax: Axes, lat: float) -> None:

@@ -67,10 +67,6 @@ class Recorder:
         if origin.size:
             self._moves.append((origin.astype(np.int64), destination.astype(np.int64), fte))
 
-    def month_flow(self, kind: str) -> np.ndarray:
-        """This month's count so far for ``kind`` (a view)."""
-        return self._flow[kind]
-
     # ---- the record phase -------------------------------------------------------------------
     def close_month(self, stocks: dict[str, np.ndarray], pool_count: int, n_all: int) -> None:
         """Store the month's stocks and flows and start a new month."""

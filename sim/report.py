@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .maps import draw_councils, draw_flows  # noqa: E402
+from .maps import council_centroids, draw_councils, draw_flows  # noqa: E402
 from .model import WorkforceModel  # noqa: E402
 
 CENSUS_TARGETS = {  # MODEL.md s7, national 2017-2024
@@ -101,10 +101,8 @@ def summary_figure(model: WorkforceModel) -> plt.Figure:
     inside = flows[flows.destination_in_region]
     pair = inside.groupby(["origin_code", "destination_code"], as_index=False).movers.sum()
     index = {c: i for i, c in enumerate(codes)}
-    centroids = {a.code: tuple(model.seeds.councils.set_index("code").loc[a.code, ["lon", "lat"]])
-                 for a in model.council_agents[: model.councils.n_active]}
     draw_flows(ax, pair.origin_code.map(index).to_numpy(), pair.destination_code.map(index).to_numpy(),
-               pair.movers.to_numpy(), centroids, codes, top=40)
+               pair.movers.to_numpy(), council_centroids(), codes, top=40)
     ax.set_title(f"net poaching {model.date(1)} to {model.date()} (lines: largest flows)")
     fig.suptitle(f"{model.region.description}: simulated workforce, seed {model.seed}")
     fig.tight_layout()

@@ -28,8 +28,6 @@ _S30, _S27, _S31, _S11 = (np.uint64(s) for s in (30, 27, 31, 11))
 _TICK_SHIFT, _ID_SHIFT = np.uint64(44), np.uint64(12)
 _TO_UNIT = 2.0**-53
 
-MAX_SUB = 1 << 12  # sub-indices per (slot, month): e.g. the councils a searcher hears from
-MAX_ID = 1 << 32  # agent slots or council-vacancy slots
 
 
 def _mix(z: np.ndarray, tmp: np.ndarray | None = None) -> np.ndarray:

@@ -165,12 +165,6 @@ def read_manifest(out_dir: str | Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def design_from_manifest(manifest: dict[str, Any]) -> pd.DataFrame:
-    """The design table (one row per run) stored in a manifest."""
-    d = manifest["design"]
-    return pd.DataFrame(d["rows"], columns=d["columns"]).infer_objects()
-
-
 def done_run_ids(out_dir: str | Path) -> set[str]:
     """IDs of runs whose summary part exists (i.e. complete runs)."""
     runs = Path(out_dir) / RUNS_DIR
