@@ -84,9 +84,11 @@ def summary_figure(model: WorkforceModel) -> plt.Figure:
     reg, cm, flows = res.region, res.council_months, res.flows
     fig = plt.figure(figsize=(13, 6.5))
     grid = fig.add_gridspec(3, 2, width_ratios=[1.1, 1])
+    first = None
     for i, (col, title) in enumerate((("vacancy_rate_pct", "vacancy rate %"), ("agency_rate_pct", "agency rate %"),
                                       ("turnover_12m_pct", "turnover, last 12 months %"))):
-        ax = fig.add_subplot(grid[i, 0])
+        ax = fig.add_subplot(grid[i, 0], sharex=first)  # one time axis for all three
+        first = first or ax
         ax.plot(pd.to_datetime(reg.date), reg[col], color="C0")
         ax.set_ylabel(title)
         ax.grid(alpha=0.3)
