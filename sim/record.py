@@ -33,7 +33,7 @@ class Recorder:
     def __init__(self, n_councils: int, months: int = 120) -> None:
         self.n = n_councils
         self.rows = 0  # months stored (tick 0 included)
-        cap = months + 1
+        cap = months + 2  # tick 0, the months, and the open row of the month after the last
         self.stock = {k: np.zeros((cap, n_councils)) for k in STOCKS}
         self.flow = {k: np.zeros((cap, n_councils)) for k in FLOWS}
         self.flow_fte = {k: np.zeros((cap, n_councils)) for k in FLOWS}
@@ -44,9 +44,12 @@ class Recorder:
 
     # ---- during the month -------------------------------------------------------------------
     def _reset_month(self) -> None:
-        self._flow = {k: np.zeros(self.n) for k in FLOWS}
-        self._flow_fte = {k: np.zeros(self.n) for k in FLOWS}
-        self._spend = {k: np.zeros(self.n) for k in SPENDS}
+        """Point this month's flows and spends at the next (zero) row of storage."""
+        self._ensure(self.rows + 1)
+        row = self.rows
+        self._flow = {k: self.flow[k][row] for k in FLOWS}
+        self._flow_fte = {k: self.flow_fte[k][row] for k in FLOWS}
+        self._spend = {k: self.spend[k][row] for k in SPENDS}
         self._moves: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
     def count(self, kind: str, council: np.ndarray, fte: np.ndarray) -> None:
@@ -69,16 +72,10 @@ class Recorder:
 
     # ---- the record phase -------------------------------------------------------------------
     def close_month(self, stocks: dict[str, np.ndarray], pool_count: int, n_all: int) -> None:
-        """Store the month's stocks and flows and start a new month."""
-        self._ensure(self.rows + 1)
+        """Store the month's stocks (its flows are already in place) and start a new month."""
         r = self.rows
         for k in STOCKS:
             self.stock[k][r] = stocks[k]
-        for k in FLOWS:
-            self.flow[k][r] = self._flow[k]
-            self.flow_fte[k][r] = self._flow_fte[k]
-        for k in SPENDS:
-            self.spend[k][r] = self._spend[k]
         self.pool_count[r] = pool_count
         self.od.append(self._od_table(n_all))
         self.rows += 1
@@ -91,10 +88,10 @@ class Recorder:
         d = np.concatenate([m[1] for m in self._moves])
         f = np.concatenate([m[2] for m in self._moves])
         key = o * n_all + d
-        uniq, inv = np.unique(key, return_inverse=True)
-        heads = np.bincount(inv).astype(float)
-        fte = np.bincount(inv, weights=f)
-        return np.column_stack([uniq // n_all, uniq % n_all, heads, fte])
+        heads = np.bincount(key, minlength=self.n * n_all)
+        pairs = np.flatnonzero(heads)
+        fte = np.bincount(key, weights=f, minlength=self.n * n_all)[pairs]
+        return np.column_stack([pairs // n_all, pairs % n_all, heads[pairs].astype(float), fte])
 
     def _ensure(self, rows: int) -> None:
         cap = self.stock[STOCKS[0]].shape[0]

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from . import kernels
 from .data import GRADES
 from .record import FLOWS, LEAVER_DESTINATIONS, SPENDS, STARTER_SOURCES, STOCKS
-from .workers import PERM, POOL
 
 if TYPE_CHECKING:
     from .model import WorkforceModel
@@ -28,14 +28,10 @@ def record_phase(m: WorkforceModel, initial: bool = False) -> None:
     """Store this month's stocks, flows and costs; check them in validating mode; age everyone."""
     m.recount()
     c, w, p, a = m.councils, m.workers, m.p, m.councils.n_active
-    perm = np.flatnonzero(w.status == PERM)
-    e = w.employer[perm].astype(np.intp)
-    pay = np.take(c.pay_gbp, e)  # pay, less the discount for the newly qualified; then fte * pay * oncost / 12
-    pay[w.pq_months[perm] < 12] -= p.nq_pay_discount_gbp
-    np.multiply(w.fte[perm], pay, out=pay)
-    pay *= p.oncost_multiplier
-    pay /= 12
-    pay_bill = np.bincount(e, weights=pay, minlength=c.n)[:a]
+    nq_fte = np.zeros(c.n)
+    pool_count = kernels.record_pass(w.status, w.employer, w.pq_months, w.tenure, w.fte, not initial, nq_fte)
+    # pay bill: FTE x pay, less the discount for the newly qualified, x oncost, a month of it
+    pay_bill = (c.pay_gbp[:a] * c.perm_fte[:a] - p.nq_pay_discount_gbp * nq_fte[:a]) * (p.oncost_multiplier / 12)
     agency_mult = np.minimum(p.agency_cost_multiplier, c.agency_price_cap[:a])
     stocks = {
         "perm_count": c.perm_count[:a], "perm_fte": c.perm_fte[:a], "agency_count": c.agency_count[:a],
@@ -48,11 +44,7 @@ def record_phase(m: WorkforceModel, initial: bool = False) -> None:
     }
     if m.validate and not initial:
         check_stock_flow(m, stocks)
-    m.recorder.close_month(stocks, int(np.count_nonzero(w.status == POOL)), c.n)
-    if not initial:
-        alive = w.status != 0
-        w.pq_months += alive  # adds 1 to every occupied slot, without indexing
-        w.tenure += alive
+    m.recorder.close_month(stocks, pool_count, c.n)
 
 
 def check_stock_flow(m: WorkforceModel, now: dict[str, np.ndarray]) -> None:

@@ -11,7 +11,8 @@ draws were made before it, nor on which other workers exist. Hence
 This is the counter-based idea of Salmon et al. (2011, "Parallel random numbers: as easy as 1, 2,
 3"): hash a counter with a key instead of advancing a sequential state. The hash is the splitmix64
 finaliser (Steele, Lea and Flood 2014), applied twice, which passes standard statistical batteries
-for sequential counters. Keys come from numpy's SeedSequence, one per stream name.
+for sequential counters. Keys come from numpy's SeedSequence, one per stream name. The hash itself
+is :func:`sim.kernels.hash_uniform` (numpy), with a compiled twin that gives the same bits.
 """
 
 from __future__ import annotations
@@ -21,27 +22,7 @@ import zlib
 import numpy as np
 from scipy.special import ndtri
 
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_S30, _S27, _S31, _S11 = (np.uint64(s) for s in (30, 27, 31, 11))
-_TICK_SHIFT, _ID_SHIFT = np.uint64(44), np.uint64(12)
-_TO_UNIT = 2.0**-53
-
-
-
-def _mix(z: np.ndarray, tmp: np.ndarray | None = None) -> np.ndarray:
-    """splitmix64 finaliser on a uint64 array (wrapping arithmetic), in place; returns ``z``.
-
-    ``tmp`` is an optional scratch array of the same shape (saves allocating one per shift)."""
-    tmp = np.empty_like(z) if tmp is None else tmp
-    for shift, mult in ((_S30, _M1), (_S27, _M2)):
-        np.right_shift(z, shift, out=tmp)
-        z ^= tmp
-        z *= mult
-    np.right_shift(z, _S31, out=tmp)
-    z ^= tmp
-    return z
+from . import kernels
 
 
 class Streams:
@@ -81,20 +62,7 @@ class Streams:
             ids: stable identifiers (worker slots, or council*K + vacancy index), < 2**32.
             sub: optional second index (< 4096), e.g. which option of a choice.
         """
-        t = np.uint64(tick + 1)
-        ids = np.asarray(ids, dtype=np.uint64)
-        z = np.left_shift(ids, _ID_SHIFT, out=np.empty(ids.shape, dtype=np.uint64))  # worked on in place below
-        if not (np.isscalar(sub) and sub == 0):
-            z = np.asarray(z | np.asarray(sub, dtype=np.uint64))
-        z |= t << _TICK_SHIFT
-        z *= _GOLDEN
-        tmp = np.empty_like(z)
-        _mix(z, tmp)
-        z ^= self.key(name)
-        _mix(z, tmp)
-        np.right_shift(z, _S11, out=tmp)
-        # (z >> 11) * 2**-53 as float64, written over z's own memory (no third array)
-        out = np.multiply(tmp, _TO_UNIT, out=z.view(np.float64))
+        out = kernels.uniform(ids, tick, self.key(name), sub)
         return out if out.ndim else out[()]
 
     def normal(self, name: str, tick: int, ids: np.ndarray, sub: np.ndarray | int = 0) -> np.ndarray:

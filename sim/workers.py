@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-# Worker status codes.
-FREE, PERM, AGENCY, POOL = 0, 1, 2, 3
-STATUS_NAMES = {FREE: "free slot", PERM: "permanent", AGENCY: "agency (placed)", POOL: "agency (between placements)"}
+from . import kernels
+from .status import AGENCY, FREE, PERM, POOL, STATUS_NAMES  # noqa: F401 (re-exported)
+
 NEVER = -(10**6)
 
 # column name -> (dtype, value of an empty slot)
@@ -55,11 +55,11 @@ class WorkerTable:
 
     def take_free(self, n: int) -> np.ndarray:
         """Reserve ``n`` free slots (the lowest numbered), growing the table if needed."""
-        free = np.flatnonzero(self.status == FREE)
+        free = kernels.first_with_status(self.status, FREE, n)
         if free.size < n:
             self._grow(max(self.capacity, n - free.size))
-            free = np.flatnonzero(self.status == FREE)
-        return free[:n]
+            free = kernels.first_with_status(self.status, FREE, n)
+        return free
 
     def release(self, slots: np.ndarray) -> None:
         """Empty the given slots (the workers left the simulated market)."""
@@ -78,14 +78,9 @@ class WorkerTable:
         t = self._tally
         if t is None or t.n != n or t.status.size != self.capacity:
             t = self._tally = _Tally(n, self.status.copy(), self.employer.copy(), self.fte.copy())
-            t.add(t.status, t.employer, t.fte, 1)
+            kernels.add_to_tally(t.status, t.employer, t.fte, 1, t.count, t.total)
         else:
-            changed = np.flatnonzero((self.status != t.status) | (self.employer != t.employer) | (self.fte != t.fte))
-            if changed.size:
-                t.add(t.status[changed], t.employer[changed], t.fte[changed], -1)
-                s, e, f = self.status[changed], self.employer[changed], self.fte[changed]
-                t.add(s, e, f, 1)
-                t.status[changed], t.employer[changed], t.fte[changed] = s, e, f
+            kernels.tally(self.status, self.employer, self.fte, t.status, t.employer, t.fte, t.count, t.total)
         return (t.count[0].astype(float), t.total[0].copy(), t.count[1].astype(float), t.total[1].copy())
 
     def _grow(self, extra: int) -> None:
@@ -106,11 +101,3 @@ class _Tally:
         self.n, self.status, self.employer, self.fte = n, status, employer, fte
         self.count = np.zeros((2, n), dtype=np.int64)
         self.total = np.zeros((2, n))
-
-    def add(self, status: np.ndarray, employer: np.ndarray, fte: np.ndarray, sign: int) -> None:
-        for row, code in enumerate((PERM, AGENCY)):
-            mask = status == code
-            e = employer[mask]
-            if e.size:
-                self.count[row] += sign * np.bincount(e, minlength=self.n)
-                self.total[row] += sign * np.bincount(e, weights=fte[mask], minlength=self.n)

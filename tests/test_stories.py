@@ -26,8 +26,8 @@ def path(name: str) -> Path:
     return SCENARIOS / f"{name}.toml"
 
 
-def council_movers_by_experience(m: WorkforceModel, council: str) -> tuple[list[int], list[int]]:
-    """Run ``m`` to its end, collecting months since qualifying of the council's movers to other
+def council_movers_by_experience(m: WorkforceModel, council: str, months: int) -> tuple[list[int], list[int]]:
+    """Run ``m`` for ``months``, collecting months since qualifying of the council's movers to other
     councils (in or out of the region) and of its permanent staff each month."""
     idx = m.council_index(council)
     movers: list[int] = []
@@ -48,7 +48,7 @@ def council_movers_by_experience(m: WorkforceModel, council: str) -> tuple[list[
             movers.extend(before[int(s)] for s in gone)
 
     m._phase_functions["moves"] = tracked_moves
-    m.run(months=m.recorder.stock["perm_count"].shape[0] - 1)
+    m.run(months=months)
     return movers, stock
 
 
@@ -61,7 +61,7 @@ def test_bexley_loses_staff_about_two_years_after_qualifying():
     scen = Scenario.from_toml(path("bexley_baseline"))
     movers, stock = [], []
     for seed in range(4):
-        a, b = council_movers_by_experience(scen.build_model(seed), "Bexley")
+        a, b = council_movers_by_experience(scen.build_model(seed), "Bexley", scen.months)
         movers += a
         stock += b
     movers, stock = np.asarray(movers), np.asarray(stock)

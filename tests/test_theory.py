@@ -54,7 +54,8 @@ def test_engine_search_shares_match_logit_when_vacancies_are_unlimited():
     m.tick = 1
     m.recount()
     perm = m.workers.with_status(PERM)
-    utility, available, dest = option_utilities(m, perm)
+    utility, available, option = option_utilities(m, perm)
+    dest = np.column_stack([np.full(perm.size, -1), np.where(available[:, 1:-1], option, -1), np.full(perm.size, -1)])
     probs = logit_probabilities(utility, available)
     n_all = c.n
     # expected count per destination council (index n_all = agency, origin = stay)

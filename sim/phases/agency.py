@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .. import kernels
 from ..choice import ration
 from ..workers import AGENCY, PERM, POOL
 from .recruitment import vacancy_ids
@@ -22,8 +23,7 @@ if TYPE_CHECKING:
 
 def _end_placements(m: WorkforceModel) -> None:
     p, c, w, s, t, rec = m.p, m.councils, m.workers, m.streams, m.tick, m.recorder
-    placed = w.with_status(AGENCY)
-    ending = placed[s.uniform("agency_end", t, placed) < 1 / p.agency_placement_months]
+    ending = kernels.status_pick(w.status, AGENCY, 1 / p.agency_placement_months, t, s.key("agency_end"))
     if ending.size == 0:
         return
     council = w.employer[ending].astype(np.intp)
@@ -58,10 +58,8 @@ def _release_surplus(m: WorkforceModel, target: np.ndarray) -> None:
     surplus = np.floor(c.agency_fte[: c.n_active] - target).astype(np.int64)
     if (surplus < 1).all():
         return
-    placed = w.with_status(AGENCY)
+    placed = kernels.placed_at(w.status, w.employer, AGENCY, surplus >= 1)  # others are all kept: rank only these
     council = w.employer[placed].astype(np.intp)
-    over = surplus[council] >= 1  # placements elsewhere are all kept: rank only these
-    placed, council = placed[over], council[over]
     keep_cap = np.maximum(0, c.agency_count[: c.n_active] - np.maximum(surplus, 0)).astype(np.int64)
     kept = ration(council, m.streams.uniform("agency_release", t, placed), keep_cap)
     out = placed[~kept]
@@ -108,5 +106,4 @@ def agency_phase(m: WorkforceModel) -> None:
         rec.count("agency_placed", outside, w.fte[new].astype(float))
 
     # Agency workers between placements drift away.
-    pool = w.with_status(POOL)
-    w.release(pool[s.uniform("agency_pool_exit", t, pool) < p.agency_pool_exit_per_month])
+    w.release(kernels.status_pick(w.status, POOL, p.agency_pool_exit_per_month, t, s.key("agency_pool_exit")))

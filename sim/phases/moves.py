@@ -16,78 +16,60 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .. import kernels
 from ..choice import logit_choice, ration
-from ..workers import PERM, POOL
+from ..workers import POOL
 
 if TYPE_CHECKING:
     from ..model import WorkforceModel
 
 
-def search_probability(m: WorkforceModel, employer: np.ndarray, home: np.ndarray,
-                       pq: np.ndarray) -> np.ndarray:
+def search_rate_table(m: WorkforceModel) -> np.ndarray:
+    """Monthly probability of searching, before the early-career multiplier and the cap at 1, per
+    (home council, employer): the base rate, raised by the employer's caseload overload and by the
+    gap between the best pay in reach of home and the employer's pay."""
     p, c = m.p, m.councils
     overload = np.maximum(0.0, c.caseload - p.caseload_tolerable)
-    # rate * exp(overload term + pay-gap term), worked in place on one array per term
-    gap = np.take(m.best_log_pay_in_reach(), home)
-    gap -= np.take(m.log_pay(), employer)
+    gap = m.best_log_pay_in_reach()[:, None] - m.log_pay()[None, :]
     np.maximum(gap, 0.0, out=gap)
     gap *= p.search_pay_gap_weight
-    rate = np.take(p.search_overload_per_case * overload, employer)
-    rate += gap
-    np.exp(rate, out=rate)
-    rate *= p.search_rate_per_month
-    np.multiply(rate, p.search_early_career_multiplier, out=rate, where=(pq >= 18) & (pq < 36))
-    return np.minimum(rate, 1.0, out=rate)
+    gap += (p.search_overload_per_case * overload)[None, :]
+    np.exp(gap, out=gap)
+    gap *= p.search_rate_per_month
+    return gap
 
 
 def option_utilities(m: WorkforceModel, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Utilities and availability of [stay, each council in reach, agency] for searchers ``slots``.
+    """Utilities and availability of [stay, each council in reach, agency] for searchers ``slots``
+    (see :func:`sim.kernels.option_table`), after the policies' move rules.
 
     Returns:
-        (utility, available, destinations): ``destinations[i, k]`` is the council of option k
-        (column 0 the current employer, the last column -1 for agency).
+        (utility, available, option): ``option[i, k]`` is the council of column k + 1 (a council in
+        reach of the searcher's home).
     """
-    p, c, w, s, t = m.p, m.councils, m.workers, m.streams, m.tick
-    employer = w.employer[slots].astype(np.intp)
-    home = w.home[slots].astype(np.intp)
-    b = p.b_pay * w.taste_pay[slots].astype(float)
-    reach = m.reach[home]  # (n, D), -1 padded
-    width = reach.shape[1]
-    opt = np.where(reach >= 0, reach, 0)
-
+    p, c, w = m.p, m.councils, m.workers
     council_term = (-p.b_caseload_per_case * (c.current_caseload() - m.reference_caseload)
                     + p.b_ofsted * c.reputation)
-    offer_log_pay = m.log_pay(with_golden_hello=True)
-    heard = s.uniform("offer", t, slots[:, None], np.arange(width)[None, :]) < m.offer_probability()[opt]
-    open_post = (reach >= 0) & (opt != employer[:, None]) & heard & m.has_vacancy()[opt]
+    employer = w.employer[slots].astype(np.intp)
+    utility, available, option = kernels.option_table(
+        slots, w.employer, w.home, w.taste_pay, m.reach, m.log_pay(), m.log_pay(with_golden_hello=True),
+        council_term, m.dist_km, m.offer_probability(), m.has_vacancy(), m.pending_payment_share(slots, employer),
+        m.agency_work_open(slots), p.b_pay, p.b_commute_per_km, p.switching_cost, float(np.log(p.agency_pay_premium)),
+        p.agency_constant, p.b_ofsted * 0.5, m.tick, m.streams.key("offer"))
+    open_post = available[:, 1:-1]  # a view: the rules below close posts in place
     for rule in m.move_rules:  # e.g. a no-poaching agreement between signatory councils
-        open_post &= rule(m, slots, employer, opt)
-
-    stay = (b * m.log_pay()[employer] + council_term[employer] - p.b_commute_per_km * m.dist_km[home, employer]
-            + b * m.pending_payment_share(slots, employer))
-    offers = (b[:, None] * offer_log_pay[opt] + council_term[opt]
-              - p.b_commute_per_km * m.dist_km[home[:, None], opt] - p.switching_cost)
-    agency = (b * (m.log_pay()[employer] + np.log(p.agency_pay_premium)) + p.agency_constant
-              + p.b_ofsted * 0.5 - p.switching_cost)
-    agency_ok = m.agency_work_open(slots)
-
-    utility = np.column_stack([stay, offers, agency])
-    available = np.column_stack([np.ones(len(slots), dtype=bool), open_post, agency_ok])
-    destinations = np.column_stack([employer, np.where(open_post, opt, -1), np.full(len(slots), -1)])
-    return utility, available, destinations
+        open_post &= rule(m, slots, employer, option)
+    return utility, available, option
 
 
 def moves_phase(m: WorkforceModel) -> None:
     """Search, choose, ration by vacancies, and move."""
     w, c, s, t, rec = m.workers, m.councils, m.streams, m.tick, m.recorder
-    perm = w.with_status(PERM)
-    employer = w.employer[perm].astype(np.intp)
-    searching = s.uniform("search", t, perm) < search_probability(
-        m, employer, w.home[perm].astype(np.intp), w.pq_months[perm])
-    slots = perm[searching]
+    slots = kernels.search_pick(w.status, w.employer, w.home, w.pq_months, search_rate_table(m),
+                                m.p.search_early_career_multiplier, t, s.key("search"))
     if slots.size == 0:
         return
-    utility, available, dest_table = option_utilities(m, slots)
+    utility, available, option = option_utilities(m, slots)
     pick = logit_choice(utility, available, s.uniform("choice", t, slots))
     origin = w.employer[slots].astype(np.intp)
     fte = w.fte[slots].astype(float)
@@ -95,13 +77,13 @@ def moves_phase(m: WorkforceModel) -> None:
 
     # Movers to another council, rationed by the destination's vacancies.
     to_council = (pick > 0) & (pick < agency_col)
-    dest = dest_table[np.arange(slots.size), pick]
-    capacity = np.where(c.active, np.floor(c.vacancy_fte + 0.5), np.iinfo(np.int32).max).astype(np.int64)
     idx = np.flatnonzero(to_council)
-    ok = ration(dest[idx], s.uniform("priority", t, slots[idx]), capacity)
-    idx = idx[ok]
-    inside = c.active[dest[idx]]
-    mv, o, d, f = slots[idx], origin[idx], dest[idx], fte[idx]
+    dest = option[idx, pick[idx] - 1]  # the council each of them picked
+    capacity = np.where(c.active, np.floor(c.vacancy_fte + 0.5), np.iinfo(np.int32).max).astype(np.int64)
+    ok = ration(dest, s.uniform("priority", t, slots[idx]), capacity)
+    idx, d = idx[ok], dest[ok]
+    inside = c.active[d]
+    mv, o, f = slots[idx], origin[idx], fte[idx]
     rec.moves(o, d, f)
     rec.count("leavers_council", o[inside], f[inside])
     rec.count("leavers_outside_region", o[~inside], f[~inside])

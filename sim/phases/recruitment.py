@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .. import kernels
 from ..workers import PERM
 
 if TYPE_CHECKING:
@@ -22,10 +23,7 @@ VACANCY_ID_SHIFT = 20  # id of vacant post k of council c: (c << 20) | k
 
 def vacancy_ids(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For integer counts per council, the council of each post and its stable id."""
-    council = np.repeat(np.arange(counts.size), counts)
-    starts = np.repeat(np.cumsum(counts) - counts, counts)
-    k = np.arange(council.size) - starts
-    return council, (council.astype(np.int64) << VACANCY_ID_SHIFT) | k
+    return kernels.post_ids(counts, VACANCY_ID_SHIFT)
 
 
 def attractiveness(m: WorkforceModel) -> np.ndarray:
@@ -42,7 +40,7 @@ def recruitment_phase(m: WorkforceModel) -> None:
     m.recount()
     a = c.n_active
     posts = np.floor(c.vacancy_fte[:a] + 0.5).astype(np.int64)
-    council, ids = vacancy_ids(np.maximum(posts, 0))
+    council, ids = vacancy_ids(posts)
     if council.size == 0:
         return
     nq_rate = {9: 1.0, 10: 0.5}.get(m.calendar_month, 0.0) * p.nq_hire_per_vacancy_september

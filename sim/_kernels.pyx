@@ -1,0 +1,265 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""Compiled versions of the engine's hottest loops, built by Cython when the package is installed.
+
+Each function here does in one pass over the worker columns what the numpy function of the same
+name in :mod:`sim.kernels` does in a dozen array operations, and gives bit-identical results (the
+tests compare them on every kernel, and whole runs with and without them). Read :mod:`sim.kernels`
+for what they compute; this file only says how, in C.
+"""
+
+from libc.stdint cimport int8_t, int16_t, int64_t, uint8_t, uint32_t, uint64_t
+
+import numpy as np
+
+cdef uint64_t GOLDEN = 0x9E3779B97F4A7C15ULL
+cdef uint64_t M1 = 0xBF58476D1CE4E5B9ULL
+cdef uint64_t M2 = 0x94D049BB133111EBULL
+cdef double TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
+cdef int8_t FREE = 0, PERM = 1, AGENCY = 2, POOL = 3
+
+
+cdef inline uint64_t _mix(uint64_t z) noexcept nogil:
+    """The splitmix64 finaliser (as sim.rng._mix)."""
+    z ^= z >> 30
+    z *= M1
+    z ^= z >> 27
+    z *= M2
+    z ^= z >> 31
+    return z
+
+
+cdef inline double _draw(uint64_t counter, uint64_t key) noexcept nogil:
+    """One uniform [0, 1) from a counter (id << 12 | sub | (tick + 1) << 44) and a stream key."""
+    cdef uint64_t z = _mix(counter * GOLDEN) ^ key
+    return <double>(_mix(z) >> 11) * TO_UNIT
+
+
+def uniform(const int64_t[::1] ids, uint64_t sub, int64_t tick, uint64_t key, double[::1] out):
+    """Draws for ``ids`` (all with the same ``sub``) into ``out``."""
+    cdef Py_ssize_t i
+    cdef uint64_t high = (<uint64_t>(tick + 1) << 44) | sub
+    with nogil:
+        for i in range(ids.shape[0]):
+            out[i] = _draw((<uint64_t>ids[i] << 12) | high, key)
+
+
+def exit_pick(const int8_t[::1] status, const int16_t[::1] employer, const int16_t[::1] pq,
+              const double[:, ::1] table, int64_t tick, uint64_t key, int64_t career_months):
+    """Slots of the permanent workers who leave the profession this month (ascending)."""
+    cdef Py_ssize_t i, k = 0
+    cdef int stage
+    cdef uint64_t high = <uint64_t>(tick + 1) << 44
+    out_arr = np.empty(status.shape[0], dtype=np.int64)
+    cdef int64_t[::1] out = out_arr
+    with nogil:
+        for i in range(status.shape[0]):
+            if status[i] != PERM:
+                continue
+            stage = (pq[i] >= 24) + (pq[i] >= 300)
+            if _draw((<uint64_t>i << 12) | high, key) < table[stage, employer[i]] or pq[i] >= career_months:
+                out[k] = i
+                k += 1
+    return out_arr[:k].copy()
+
+
+def search_pick(const int8_t[::1] status, const int16_t[::1] employer, const int16_t[::1] home,
+                const int16_t[::1] pq, const double[:, ::1] rate, double early_multiplier, int64_t tick,
+                uint64_t key):
+    """Slots of the permanent workers who search this month (ascending)."""
+    cdef Py_ssize_t i, k = 0
+    cdef double r
+    cdef uint64_t high = <uint64_t>(tick + 1) << 44
+    out_arr = np.empty(status.shape[0], dtype=np.int64)
+    cdef int64_t[::1] out = out_arr
+    with nogil:
+        for i in range(status.shape[0]):
+            if status[i] != PERM:
+                continue
+            r = rate[home[i], employer[i]]
+            if 18 <= pq[i] < 36:
+                r = r * early_multiplier
+            if r > 1.0:
+                r = 1.0
+            if _draw((<uint64_t>i << 12) | high, key) < r:
+                out[k] = i
+                k += 1
+    return out_arr[:k].copy()
+
+
+cdef inline void _retally(Py_ssize_t i, const int8_t[::1] status, const int16_t[::1] employer,
+                          const float[::1] fte, int8_t[::1] seen_status, int16_t[::1] seen_employer,
+                          float[::1] seen_fte, int64_t[:, ::1] count, double[:, ::1] total) noexcept nogil:
+    """Move slot i from what was seen to what it is now, in the counts and totals."""
+    cdef int row
+    if seen_status[i] == PERM or seen_status[i] == AGENCY:
+        row = seen_status[i] - PERM
+        count[row, seen_employer[i]] -= 1
+        total[row, seen_employer[i]] -= seen_fte[i]
+    if status[i] == PERM or status[i] == AGENCY:
+        row = status[i] - PERM
+        count[row, employer[i]] += 1
+        total[row, employer[i]] += fte[i]
+    seen_status[i], seen_employer[i], seen_fte[i] = status[i], employer[i], fte[i]
+
+
+def tally(const int8_t[::1] status, const int16_t[::1] employer, const float[::1] fte,
+          int8_t[::1] seen_status, int16_t[::1] seen_employer, float[::1] seen_fte,
+          int64_t[:, ::1] count, double[:, ::1] total):
+    """Bring the running counts and FTE totals up to date with the slots that changed since the
+    last call (compared with the ``seen_*`` copies, which are updated).
+
+    Few slots change between calls, so the columns are compared a block at a time with branch-free
+    loops the C compiler vectorises; only a block with a difference is visited slot by slot."""
+    cdef Py_ssize_t start, stop, i, n = status.shape[0]
+    cdef int8_t d8
+    cdef int16_t d16
+    cdef uint32_t d32
+    cdef const uint32_t* bits = <const uint32_t*> &fte[0] if n else NULL
+    cdef const uint32_t* seen_bits = <const uint32_t*> &seen_fte[0] if n else NULL
+    with nogil:
+        for start in range(0, n, 32):
+            stop = min(start + 32, n)
+            d8, d16, d32 = 0, 0, 0
+            for i in range(start, stop):
+                d8 |= status[i] ^ seen_status[i]
+            for i in range(start, stop):
+                d16 |= employer[i] ^ seen_employer[i]
+            for i in range(start, stop):
+                d32 |= bits[i] ^ seen_bits[i]  # FTEs compared bit for bit
+            if d8 == 0 and d16 == 0 and d32 == 0:
+                continue
+            for i in range(start, stop):
+                if (status[i] != seen_status[i] or employer[i] != seen_employer[i]
+                        or bits[i] != seen_bits[i]):
+                    _retally(i, status, employer, fte, seen_status, seen_employer, seen_fte, count, total)
+
+
+def ration_sorted(const int64_t[::1] order, const int64_t[::1] destination, const int64_t[::1] capacity,
+                  int64_t[::1] taken, uint8_t[::1] accepted):
+    """Visit applicants in ``order``; accept each while its destination has capacity left."""
+    cdef Py_ssize_t j, i, d
+    with nogil:
+        for j in range(order.shape[0]):
+            i = order[j]
+            d = destination[i]
+            if taken[d] < capacity[d]:
+                taken[d] += 1
+                accepted[i] = 1
+
+
+def option_table(const int64_t[::1] slots, const int16_t[::1] employer, const int16_t[::1] home,
+                 const float[::1] taste, const int64_t[:, ::1] reach, const double[::1] log_pay,
+                 const double[::1] offer_log_pay, const double[::1] council_term, const double[:, ::1] dist_km,
+                 const double[::1] offer_probability, const uint8_t[::1] has_vacancy, const double[::1] pending,
+                 const uint8_t[::1] agency_ok, double b_pay, double b_commute, double switching_cost,
+                 double log_agency_premium, double agency_constant, double ofsted_half, int64_t tick,
+                 uint64_t offer_key, double[:, ::1] utility, uint8_t[:, ::1] available, int64_t[:, ::1] option):
+    """Utilities and availability of [stay, each council in reach, agency] for each searcher."""
+    cdef Py_ssize_t i, j, width = reach.shape[1]
+    cdef int64_t e, h, o, slot
+    cdef double b, heard
+    cdef uint64_t high = <uint64_t>(tick + 1) << 44
+    with nogil:
+        for i in range(slots.shape[0]):
+            slot, e, h = slots[i], employer[slots[i]], home[slots[i]]
+            b = b_pay * <double>taste[slot]
+            utility[i, 0] = b * log_pay[e] + council_term[e] - b_commute * dist_km[h, e] + b * pending[i]
+            available[i, 0] = 1
+            for j in range(width):
+                o = reach[h, j]
+                o = o if o >= 0 else 0
+                option[i, j] = o
+                heard = _draw((<uint64_t>slot << 12) | <uint64_t>j | high, offer_key)
+                available[i, j + 1] = (reach[h, j] >= 0 and o != e and heard < offer_probability[o]
+                                       and has_vacancy[o])
+                utility[i, j + 1] = b * offer_log_pay[o] + council_term[o] - b_commute * dist_km[h, o] - switching_cost
+            utility[i, width + 1] = b * (log_pay[e] + log_agency_premium) + agency_constant + ofsted_half - switching_cost
+            available[i, width + 1] = agency_ok[i]
+
+
+def logit_shift(const double[:, ::1] utility, const uint8_t[:, ::1] available, double[:, ::1] out):
+    """Each row's utilities less the row's largest available one; -inf where not available."""
+    cdef Py_ssize_t i, j, m = utility.shape[1]
+    cdef double top
+    cdef double minus_inf = -float("inf")
+    with nogil:
+        for i in range(utility.shape[0]):
+            top = minus_inf
+            for j in range(m):
+                if available[i, j] and utility[i, j] > top:
+                    top = utility[i, j]
+            for j in range(m):
+                out[i, j] = utility[i, j] - top if available[i, j] else minus_inf
+
+
+def logit_pick(const double[:, ::1] weight, const double[::1] u, const uint8_t[:, ::1] available,
+               int64_t[::1] pick):
+    """Invert each row's cumulative weights (summed left to right) at ``u`` times the row's total."""
+    cdef Py_ssize_t i, j, k, last, m = weight.shape[1]
+    cdef double cum, threshold
+    with nogil:
+        for i in range(weight.shape[0]):
+            cum = 0.0
+            for j in range(m):
+                cum = cum + weight[i, j]
+            threshold = u[i] * cum
+            cum, k, last = 0.0, 0, 0
+            for j in range(m):
+                cum = cum + weight[i, j]
+                if cum < threshold:
+                    k += 1
+                if available[i, j]:
+                    last = j
+            pick[i] = k if k < last else last
+
+
+def record_pass(const int8_t[::1] status, const int16_t[::1] employer, int16_t[::1] pq, int16_t[::1] tenure,
+                const float[::1] fte, bint age, double[::1] nq_fte):
+    """Add the FTE of permanent workers in their first year after qualifying to ``nq_fte`` by
+    employer, count the agency pool, and (if ``age``) age every worker by a month. Returns the pool
+    count. Branch-free but for the rare newly qualified worker (statuses follow no pattern)."""
+    cdef Py_ssize_t i
+    cdef int64_t pool = 0
+    cdef int16_t alive, step = 1 if age else 0
+    with nogil:
+        for i in range(status.shape[0]):
+            if (status[i] == PERM) & (pq[i] < 12):
+                nq_fte[employer[i]] += fte[i]
+        for i in range(status.shape[0]):  # separate loops, so that this one vectorises
+            pool += status[i] == POOL
+            alive = step * (status[i] != FREE)
+            pq[i] += alive
+            tenure[i] += alive
+    return pool
+
+
+def first_with_status(const int8_t[::1] status, int8_t code, Py_ssize_t n):
+    """The first ``n`` slots (ascending) with status ``code``, or all of them if fewer."""
+    cdef Py_ssize_t i, k = 0
+    out_arr = np.empty(n, dtype=np.int64)
+    cdef int64_t[::1] out = out_arr
+    with nogil:
+        for i in range(status.shape[0]):
+            if k == n:
+                break
+            if status[i] == code:
+                out[k] = i
+                k += 1
+    return out_arr[:k]
+
+
+def post_ids(const int64_t[::1] counts, int64_t shift):
+    """For integer counts per council, the council of each post and its id ``council << shift | k``."""
+    cdef Py_ssize_t c, k, j = 0, total = 0
+    for c in range(counts.shape[0]):
+        total += counts[c] if counts[c] > 0 else 0
+    council_arr = np.empty(total, dtype=np.int64)
+    ids_arr = np.empty(total, dtype=np.int64)
+    cdef int64_t[::1] council = council_arr, ids = ids_arr
+    with nogil:
+        for c in range(counts.shape[0]):
+            for k in range(counts[c]):
+                council[j] = c
+                ids[j] = (c << shift) | k
+                j += 1
+    return council_arr, ids_arr

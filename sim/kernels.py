@@ -1,0 +1,290 @@
+"""The engine's hottest loops over the worker columns, written twice.
+
+Each function below is written in numpy, which says what it computes, and has a compiled twin
+in ``sim/_kernels.pyx`` (built by Cython when the package is installed) that does the same in one
+pass over the columns instead of a dozen array operations. The twins give bit-identical results:
+they do the same floating-point operations in the same order, the exponentials stay in numpy
+(tables per council, computed before the kernel runs), and tests compare every pair and whole runs.
+
+The compiled twins are used when they are importable and ``CSWSIM_NUMPY_ONLY`` is not set; the
+numpy versions are the fallback (slower: see benchmarks/README.md) and the specification.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numpy as np
+
+from .status import AGENCY, FREE, PERM, POOL
+
+try:
+    from . import _kernels as _compiled
+except ImportError:  # not built (e.g. running from a source tree without `pip install -e .`)
+    _compiled = None
+
+COMPILED_AVAILABLE = _compiled is not None
+_use_compiled = COMPILED_AVAILABLE and not os.environ.get("CSWSIM_NUMPY_ONLY")
+
+NQ_MONTHS, LATE_MONTHS = 24, 300  # career stages: newly qualified (<2 years), mid, late (25+ years)
+EARLY_CAREER = (18, 36)  # months since qualifying with the early-career search multiplier
+
+
+def compiled() -> bool:
+    """Whether the compiled kernels are in use."""
+    return _use_compiled
+
+
+@contextmanager
+def numpy_only(on: bool = True) -> Iterator[None]:
+    """Use the numpy versions (``on``) or the compiled ones inside a ``with`` block."""
+    global _use_compiled
+    before = _use_compiled
+    _use_compiled = COMPILED_AVAILABLE and not on
+    try:
+        yield
+    finally:
+        _use_compiled = before
+
+
+# ---- random numbers (the scheme is described in sim.rng) ---------------------------------------
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_S30, _S27, _S31, _S11 = (np.uint64(s) for s in (30, 27, 31, 11))
+_TICK_SHIFT, _ID_SHIFT = np.uint64(44), np.uint64(12)
+_TO_UNIT = 2.0**-53
+
+
+def _mix(z: np.ndarray, tmp: np.ndarray) -> np.ndarray:
+    """The splitmix64 finaliser on a uint64 array (wrapping arithmetic), in place, with a scratch
+    array ``tmp`` of the same shape; returns ``z``."""
+    for shift, mult in ((_S30, _M1), (_S27, _M2)):
+        np.right_shift(z, shift, out=tmp)
+        z ^= tmp
+        z *= mult
+    np.right_shift(z, _S31, out=tmp)
+    z ^= tmp
+    return z
+
+
+def hash_uniform(ids: np.ndarray, tick: int, key: np.uint64, sub: np.ndarray | int = 0) -> np.ndarray:
+    """Uniform [0, 1) draws: the counter ``id << 12 | sub | (tick + 1) << 44`` times the golden
+    ratio, mixed, xor-ed with the stream key, mixed again; its top 53 bits scaled to [0, 1).
+    ``ids`` and ``sub`` broadcast against each other."""
+    t = np.uint64(tick + 1)
+    ids = np.asarray(ids, dtype=np.uint64)
+    z = np.left_shift(ids, _ID_SHIFT, out=np.empty(ids.shape, dtype=np.uint64))  # worked on in place below
+    if not (np.isscalar(sub) and sub == 0):
+        z = np.asarray(z | np.asarray(sub, dtype=np.uint64))
+    z |= t << _TICK_SHIFT
+    z *= _GOLDEN
+    tmp = np.empty_like(z)
+    _mix(z, tmp)
+    z ^= key
+    _mix(z, tmp)
+    np.right_shift(z, _S11, out=tmp)
+    # (z >> 11) * 2**-53 as float64, written over z's own memory (no third array)
+    return np.multiply(tmp, _TO_UNIT, out=z.view(np.float64))
+
+
+def uniform(ids: np.ndarray, tick: int, key: np.uint64, sub: np.ndarray | int = 0) -> np.ndarray:
+    """:func:`hash_uniform`, compiled for the common case of 1-D ``ids`` and one ``sub``."""
+    if _use_compiled and np.ndim(ids) == 1 and np.isscalar(sub):
+        ids = np.ascontiguousarray(ids, dtype=np.int64)
+        out = np.empty(ids.shape[0])
+        _compiled.uniform(ids, np.uint64(sub), tick, key, out)
+        return out
+    return hash_uniform(ids, tick, key, sub)
+
+
+# ---- the workers' monthly decisions and the stock tally --------------------------------------
+def exit_pick(status: np.ndarray, employer: np.ndarray, pq: np.ndarray, table: np.ndarray, tick: int,
+              key: np.uint64, career_months: int) -> np.ndarray:
+    """Slots (ascending) of the permanent workers who leave the profession this month: those whose
+    draw falls below the hazard ``table[career stage, employer]``, and those at the end of a career."""
+    if _use_compiled:
+        return _compiled.exit_pick(status, employer, pq, table, tick, key, career_months)
+    perm = np.flatnonzero(status == PERM)
+    e, months = employer[perm].astype(np.intp), pq[perm]
+    stage = (months >= NQ_MONTHS).astype(np.intp)
+    stage += months >= LATE_MONTHS
+    hazard = table[stage, e]
+    return perm[(hash_uniform(perm, tick, key) < hazard) | (months >= career_months)]
+
+
+def search_pick(status: np.ndarray, employer: np.ndarray, home: np.ndarray, pq: np.ndarray, rate: np.ndarray,
+                early_multiplier: float, tick: int, key: np.uint64) -> np.ndarray:
+    """Slots (ascending) of the permanent workers who search this month: their draw falls below
+    ``rate[home, employer]``, times ``early_multiplier`` in the early-career window, capped at 1."""
+    if _use_compiled:
+        return _compiled.search_pick(status, employer, home, pq, rate, early_multiplier, tick, key)
+    perm = np.flatnonzero(status == PERM)
+    months = pq[perm]
+    r = rate[home[perm].astype(np.intp), employer[perm].astype(np.intp)]
+    np.multiply(r, early_multiplier, out=r, where=(months >= EARLY_CAREER[0]) & (months < EARLY_CAREER[1]))
+    np.minimum(r, 1.0, out=r)
+    return perm[hash_uniform(perm, tick, key) < r]
+
+
+def tally(status: np.ndarray, employer: np.ndarray, fte: np.ndarray, seen_status: np.ndarray,
+          seen_employer: np.ndarray, seen_fte: np.ndarray, count: np.ndarray, total: np.ndarray) -> None:
+    """Update per-council counts ``count[row, council]`` and FTE totals ``total[row, council]`` (row 0
+    permanent, row 1 placed agency) for the slots whose status, employer or FTE differ from the
+    ``seen_*`` copies taken at the last call; the copies are brought up to date.
+
+    Any order of updates gives the same totals: FTEs are float32, so every partial sum of them in
+    float64 is exact (see :meth:`sim.workers.WorkerTable.stocks`)."""
+    if _use_compiled:
+        _compiled.tally(status, employer, fte, seen_status, seen_employer, seen_fte, count, total)
+        return
+    bits, seen_bits = fte.view(np.uint32), seen_fte.view(np.uint32)  # FTEs compared bit for bit
+    changed = np.flatnonzero((status != seen_status) | (employer != seen_employer) | (bits != seen_bits))
+    if changed.size == 0:
+        return
+    for s, e, f, sign in ((seen_status[changed], seen_employer[changed], seen_fte[changed], -1),
+                          (status[changed], employer[changed], fte[changed], 1)):
+        add_to_tally(s, e, f, sign, count, total)
+    seen_status[changed], seen_employer[changed], seen_fte[changed] = status[changed], employer[changed], fte[changed]
+
+
+def add_to_tally(status: np.ndarray, employer: np.ndarray, fte: np.ndarray, sign: int, count: np.ndarray,
+                 total: np.ndarray) -> None:
+    """Add (``sign`` 1) or remove (-1) workers from the counts and FTE totals of :func:`tally`."""
+    n = count.shape[1]
+    for row, code in enumerate((PERM, AGENCY)):
+        mask = status == code
+        e = employer[mask]
+        if e.size:
+            count[row] += sign * np.bincount(e, minlength=n)
+            total[row] += sign * np.bincount(e, weights=fte[mask], minlength=n)
+
+
+def record_pass(status: np.ndarray, employer: np.ndarray, pq: np.ndarray, tenure: np.ndarray, fte: np.ndarray,
+                age: bool, nq_fte: np.ndarray) -> int:
+    """Add the FTE of permanent workers in their first year after qualifying (paid less) to
+    ``nq_fte`` by employer (an exact sum in any order, as FTEs are float32); if ``age``, every worker
+    grows a month older (since qualifying and in post). Returns the number in the agency pool."""
+    if _use_compiled:
+        return int(_compiled.record_pass(status, employer, pq, tenure, fte, age, nq_fte))
+    nq = np.flatnonzero((status == PERM) & (pq < 12))
+    nq_fte += np.bincount(employer[nq], weights=fte[nq], minlength=nq_fte.size)
+    if age:
+        alive = status != FREE
+        pq += alive  # adds 1 to every occupied slot, without indexing
+        tenure += alive
+    return int(np.count_nonzero(status == POOL))
+
+
+def status_pick(status: np.ndarray, code: int, probability: float, tick: int, key: np.uint64) -> np.ndarray:
+    """Slots (ascending) with status ``code`` whose draw falls below ``probability``."""
+    slots = np.flatnonzero(status == code)
+    return slots[uniform(slots, tick, key) < probability]
+
+
+def ration(destination: np.ndarray, priority: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """Accept at most ``capacity[d]`` of the applicants to each destination d, by priority
+    (lowest first). Returns a boolean mask over applicants."""
+    if destination.size == 0:
+        return np.zeros(0, dtype=bool)
+    order = np.lexsort((priority, destination))
+    if _use_compiled:
+        accepted = np.zeros(destination.size, dtype=np.uint8)
+        _compiled.ration_sorted(order, np.ascontiguousarray(destination, dtype=np.int64),
+                                np.ascontiguousarray(capacity, dtype=np.int64), np.zeros(capacity.size, np.int64),
+                                accepted)
+        return accepted.view(bool)
+    d_sorted = destination[order]
+    first = np.r_[0, np.flatnonzero(d_sorted[1:] != d_sorted[:-1]) + 1]
+    group_start = np.repeat(first, np.diff(np.r_[first, d_sorted.size]))
+    rank = np.arange(d_sorted.size) - group_start  # place in the queue of its destination
+    accepted = np.empty(destination.size, dtype=bool)
+    accepted[order] = rank < capacity[d_sorted]
+    return accepted
+
+
+def option_table(slots: np.ndarray, employer: np.ndarray, home: np.ndarray, taste: np.ndarray, reach: np.ndarray,
+                 log_pay: np.ndarray, offer_log_pay: np.ndarray, council_term: np.ndarray, dist_km: np.ndarray,
+                 offer_probability: np.ndarray, has_vacancy: np.ndarray, pending: np.ndarray, agency_ok: np.ndarray,
+                 b_pay: float, b_commute: float, switching_cost: float, log_agency_premium: float,
+                 agency_constant: float, ofsted_half: float, tick: int, offer_key: np.uint64
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The options of searchers ``slots`` (columns: stay, each council in reach of home, agency work):
+    their utilities (pay weighted by taste, caseload and reputation in ``council_term``, commute,
+    switching cost, a pending retention payment ``pending``), whether each is open (a post is open if
+    the council has a vacancy, is not the employer, and the searcher heard of it, with
+    ``offer_probability``), and the council of each reach column (padding columns point at 0).
+
+    Returns (utility (n, D + 2), available (n, D + 2) bool, option (n, D))."""
+    n, width = slots.size, reach.shape[1]
+    if _use_compiled:
+        utility, available = np.empty((n, width + 2)), np.empty((n, width + 2), dtype=np.uint8)
+        option = np.empty((n, width), dtype=np.int64)
+        _compiled.option_table(np.ascontiguousarray(slots, dtype=np.int64), employer, home, taste, reach, log_pay,
+                               offer_log_pay, council_term, dist_km, offer_probability, has_vacancy.view(np.uint8),
+                               pending, agency_ok.view(np.uint8), b_pay, b_commute, switching_cost,
+                               log_agency_premium, agency_constant, ofsted_half, tick, offer_key, utility,
+                               available, option)
+        return utility, available.view(bool), option
+    e, h = employer[slots].astype(np.intp), home[slots].astype(np.intp)
+    b = b_pay * taste[slots].astype(float)
+    near = reach[h]
+    option = np.where(near >= 0, near, 0)
+    heard = hash_uniform(slots[:, None], tick, offer_key, np.arange(width)[None, :]) < offer_probability[option]
+    open_post = (near >= 0) & (option != e[:, None]) & heard & has_vacancy[option]
+    stay = b * log_pay[e] + council_term[e] - b_commute * dist_km[h, e] + b * pending
+    offers = (b[:, None] * offer_log_pay[option] + council_term[option] - b_commute * dist_km[h[:, None], option]
+              - switching_cost)
+    agency = b * (log_pay[e] + log_agency_premium) + agency_constant + ofsted_half - switching_cost
+    utility = np.column_stack([stay, offers, agency])
+    available = np.column_stack([np.ones(n, dtype=bool), open_post, agency_ok])
+    return utility, available, option
+
+
+def logit_choice(utility: np.ndarray, available: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """The logit choice by inversion: per row, the weights ``exp(utility - the row's best)`` of the
+    available options, summed left to right; the pick is the first option whose running sum reaches
+    ``u`` times the row's total (never beyond the last available option, whatever the rounding)."""
+    n, width = utility.shape
+    if n == 0:
+        return np.zeros(0, dtype=np.intp)
+    if _use_compiled:
+        weight, pick = np.empty((n, width)), np.empty(n, dtype=np.int64)
+        flags = np.ascontiguousarray(available).view(np.uint8)
+        _compiled.logit_shift(np.ascontiguousarray(utility), flags, weight)
+        np.exp(weight, out=weight)
+        _compiled.logit_pick(weight, u, flags, pick)
+        return pick
+    weight = np.where(available, utility, -np.inf)
+    weight -= weight.max(axis=1, keepdims=True)
+    np.exp(weight, out=weight)
+    cum = np.cumsum(weight, axis=1)
+    pick = (cum < (u * cum[:, -1])[:, None]).sum(axis=1)
+    last = width - 1 - np.argmax(available[:, ::-1], axis=1)
+    return np.minimum(pick, last)
+
+
+def first_with_status(status: np.ndarray, code: int, n: int) -> np.ndarray:
+    """The first ``n`` slots (ascending) with status ``code``, or all of them if there are fewer."""
+    if _use_compiled:
+        return _compiled.first_with_status(status, code, n)
+    return np.flatnonzero(status == code)[:n]
+
+
+def placed_at(status: np.ndarray, employer: np.ndarray, code: int, council: np.ndarray) -> np.ndarray:
+    """Slots (ascending) with status ``code`` whose employer is flagged (bool per council) in ``council``."""
+    slots = np.flatnonzero(status == code)
+    return slots[council[employer[slots]]]
+
+
+def post_ids(counts: np.ndarray, shift: int) -> tuple[np.ndarray, np.ndarray]:
+    """For integer counts per council (negative counts as 0), the council of each post and the
+    post's stable id ``council << shift | k`` (k = 0, 1, ... within the council)."""
+    counts = np.maximum(np.asarray(counts, dtype=np.int64), 0)
+    if _use_compiled:
+        return _compiled.post_ids(counts, shift)
+    council = np.repeat(np.arange(counts.size), counts)
+    k = np.arange(council.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    return council, (council << shift) | k

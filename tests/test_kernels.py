@@ -1,0 +1,141 @@
+"""The compiled kernels (sim/_kernels.pyx) against their numpy twins (sim/kernels.py): the same
+bits on the same inputs, kernel by kernel and over whole runs with every kind of policy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim import kernels
+from sim.model import WorkforceModel
+from sim.phases.exits import hazard_table
+from sim.phases.moves import search_rate_table
+from sim.scenario import Scenario
+from sim.workers import AGENCY, FREE, PERM, POOL
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "experiments" / "scenarios"
+
+
+
+def both(fn, *args):
+    """``fn(*args)`` with the compiled kernels and with numpy only, each on its own copy of the
+    array arguments (some kernels write into them); returns both results and both argument lists."""
+    out = []
+    for numpy_only in (False, True):
+        copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+        with kernels.numpy_only(numpy_only):
+            out.append((fn(*copies), copies))
+    return out
+
+
+def same(a, b) -> bool:
+    if isinstance(a, tuple):
+        return all(same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, np.ndarray):
+        return a.shape == b.shape and np.array_equal(a, b)
+    return a == b
+
+
+@pytest.fixture(scope="module")
+def model() -> WorkforceModel:
+    """A London model a few months in, with its worker columns scrambled a little so that every
+    status, career stage and council appears in no particular order."""
+    m = WorkforceModel(region="london", seed=3).run(months=3)
+    w, rng = m.workers, np.random.default_rng(1)
+    occupied = np.flatnonzero(w.status != FREE)
+    w.pq_months[occupied] = rng.integers(0, 500, occupied.size)
+    return m
+
+
+def test_the_compiled_kernels_are_built():
+    """`pip install` builds them (pyproject's ext-modules); the engine must not fall back silently."""
+    assert kernels.COMPILED_AVAILABLE and kernels.compiled()
+
+
+@pytest.mark.parametrize("sub", [0, 5])
+def test_uniform_draws_are_the_same_bits(sub):
+    ids = np.r_[np.arange(1000), np.random.default_rng(0).integers(0, 2**31, 1000)]
+    (a, _), (b, _) = both(kernels.uniform, ids, 17, np.uint64(0xDEADBEEF12345), sub)
+    assert same(a, b) and a.min() >= 0 and a.max() < 1
+    # and the same as a 2-D call (which always takes the numpy path)
+    two_d = kernels.uniform(ids[:, None], 17, np.uint64(0xDEADBEEF12345), np.array([[sub]]))[:, 0]
+    assert same(a, two_d)
+
+
+def test_monthly_decisions_are_the_same(model):
+    m, w = model, model.workers
+    cols = (w.status, w.employer, w.pq_months)
+    (a, _), (b, _) = both(kernels.exit_pick, *cols, hazard_table(m) * 20, 4, np.uint64(99), m.p.career_months)
+    assert same(a, b) and a.size > 100  # hazards x20: plenty of leavers to compare
+    (a, _), (b, _) = both(kernels.search_pick, w.status, w.employer, w.home, w.pq_months, search_rate_table(m) * 5,
+                          m.p.search_early_career_multiplier, 4, np.uint64(7))
+    assert same(a, b) and a.size > 100
+    for code in (AGENCY, POOL, FREE):
+        (a, _), (b, _) = both(kernels.first_with_status, w.status, code, 40)
+        assert same(a, b)
+    (a, _), (b, _) = both(kernels.post_ids, np.array([3, 0, -2, 5, 1]), 20)
+    assert same(a, b) and a[0].tolist() == [0, 0, 0, 3, 3, 3, 3, 3, 4]
+
+
+def test_tally_and_record_pass_are_the_same(model):
+    w, n = model.workers, model.councils.n
+    rng = np.random.default_rng(5)
+    seen = (w.status.copy(), w.employer.copy(), w.fte.copy())
+    count, total = np.zeros((2, n), dtype=np.int64), np.zeros((2, n))
+    kernels.add_to_tally(*seen, 1, count, total)
+    status, employer, fte = w.status.copy(), w.employer.copy(), w.fte.copy()
+    edit = rng.choice(np.flatnonzero(status == PERM), 300, replace=False)
+    status[edit[:100]] = AGENCY
+    employer[edit[100:200]] = rng.integers(0, model.councils.n_active, 100)
+    fte[edit[200:]] = 0.5
+    status[edit[250:]] = FREE
+    (_, a), (_, b) = both(kernels.tally, status, employer, fte, *seen, count, total)
+    assert all(same(x, y) for x, y in zip(a, b, strict=True))
+    assert not np.array_equal(a[6], count)  # the counts did change
+    (pool_a, a), (pool_b, b) = both(kernels.record_pass, w.status, w.employer, w.pq_months, w.tenure, w.fte, True,
+                                    np.zeros(n))
+    assert pool_a == pool_b == np.count_nonzero(w.status == POOL)
+    assert all(same(x, y) for x, y in zip(a, b, strict=True)) and a[6].sum() > 0
+
+
+def test_choices_and_rationing_are_the_same(model):
+    m, w = model, model.workers
+    c = m.councils
+    slots = np.flatnonzero(w.status == PERM)[::7]
+    council_term = -m.p.b_caseload_per_case * c.current_caseload() + m.p.b_ofsted * c.reputation
+    args = (slots, w.employer, w.home, w.taste_pay, m.reach, m.log_pay(), m.log_pay(True), council_term, m.dist_km,
+            np.full(c.n, 0.6), np.arange(c.n) % 3 > 0, np.linspace(0, 0.1, slots.size), slots % 2 == 0,
+            m.p.b_pay, m.p.b_commute_per_km, m.p.switching_cost, 0.2, -1.0, 0.3, 6, np.uint64(11))
+    (a, _), (b, _) = both(kernels.option_table, *args)
+    assert same(a, b)
+    utility, available, option = a
+    assert available[:, 1:-1].any() and not available[:, 1:-1].all()
+    u = kernels.uniform(slots, 6, np.uint64(12))
+    (pa, _), (pb, _) = both(kernels.logit_choice, utility, available, u)
+    assert same(pa, pb) and available[np.arange(slots.size), pa].all()
+    dest = np.random.default_rng(2).integers(0, 20, 3000)
+    capacity = np.arange(20) * 8
+    (ra, _), (rb, _) = both(kernels.ration, dest, np.resize(u, dest.size), capacity)
+    assert same(ra, rb)
+    assert np.array_equal(np.bincount(dest[ra], minlength=20), np.minimum(np.bincount(dest, minlength=20), capacity))
+
+
+@pytest.mark.parametrize("scenario", ["bexley_pays_more", "london_pledge", "kent_recruitment"])
+def test_whole_runs_are_the_same_with_and_without_the_compiled_kernels(scenario):
+    """Every recorded array of scenarios with policies (pay, incentives, a no-poaching pledge,
+    recruitment drives), run with each implementation."""
+    scen = Scenario.from_toml(SCENARIOS / f"{scenario}.toml")
+    runs = []
+    for numpy_only in (False, True):
+        with kernels.numpy_only(numpy_only):
+            m = scen.build_model(seed=2).run(months=24)
+        runs.append(m)
+    a, b = (r.recorder for r in runs)
+    for table in ("stock", "flow", "flow_fte", "spend"):
+        for k, arr in getattr(a, table).items():
+            assert np.array_equal(arr, getattr(b, table)[k]), f"{table}.{k} differs"
+    assert all(np.array_equal(x, y) for x, y in zip(a.od, b.od, strict=True))
+    for col in ("status", "employer", "home", "pq_months", "tenure", "fte", "taste_pay"):
+        assert np.array_equal(getattr(runs[0].workers, col), getattr(runs[1].workers, col))
