@@ -32,7 +32,9 @@ def measure(task: str, **kwargs: Any) -> dict[str, Any]:
 
 
 def slope(xs: list[float], ys: list[float]) -> float:
-    """Least-squares slope of log(y) on log(x)."""
+    """Least-squares slope of log(y) on log(x) (nan with fewer than two distinct x)."""
+    if len(set(xs)) < 2:
+        return float("nan")
     lx, ly = [math.log(x) for x in xs], [math.log(y) for y in ys]
     mx, my = sum(lx) / len(lx), sum(ly) / len(ly)
     return sum((a - mx) * (b - my) for a, b in zip(lx, ly, strict=True)) / sum((a - mx) ** 2 for a in lx)
@@ -41,10 +43,12 @@ def slope(xs: list[float], ys: list[float]) -> float:
 def collect(args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {"python": sys.version.split()[0]}
     out["england"] = measure("engine", region="england", years=args.years, repeat=args.repeat)
+    out["numpy_only"] = measure("engine", region="england", years=args.years, repeat=max(1, args.repeat - 2),
+                                memory=False, numpy_only=True)
     if not args.no_reference:
         out["side_by_side"] = [{
             "engine": measure("engine", region=region, years=args.ref_years, repeat=args.repeat, memory=False),
-            "reference": measure("reference", region=region, years=args.ref_years),
+            "reference": measure("reference", region=region, years=args.ref_years, repeat=2),
         } for region in args.ref_regions]
     out["scaling"] = [measure("engine", region="england", years=args.years, scale=s,
                               repeat=max(1, args.repeat - 1), memory=False) for s in args.scales]
@@ -57,7 +61,7 @@ def per_wm_us(r: dict[str, Any], key: str = "run_s") -> float:
 
 
 def render(res: dict[str, Any]) -> str:
-    e = res["england"]
+    e, npo = res["england"], res["numpy_only"]
     total = e["build_s"] + e["run_s"]
     lines = [f"cswsim benchmarks (Python {res['python']}; best of repeats; times in seconds)", "",
              f"1. England, {e['years']:g} years, results recorded "
@@ -68,7 +72,10 @@ def render(res: dict[str, Any]) -> str:
              f"{per_wm_us(e):7.3f} {e['table_s']:7.3f} {e['peak_rss_mb']:7.0f} {e.get('traced_peak_mb', 0):9.0f}",
              f"   goals: build+run <= {GOAL_RUN_S} s: {'met' if total <= GOAL_RUN_S else 'NOT met'} on the wall clock, "
              f"{'met' if e['cpu_build_s'] + e['cpu_run_s'] <= GOAL_RUN_S else 'NOT met'} in CPU time; "
-             f"peak RSS <= {GOAL_MB:.0f} MB: {'met' if e['peak_rss_mb'] <= GOAL_MB else 'NOT met'}", ""]
+             f"peak RSS <= {GOAL_MB:.0f} MB: {'met' if e['peak_rss_mb'] <= GOAL_MB else 'NOT met'}",
+             f"   compiled kernels: {'in use' if e.get('compiled') else 'NOT in use (numpy only)'}; the same run "
+             f"with numpy only (CSWSIM_NUMPY_ONLY=1): run {npo['run_s']:.3f} s, {per_wm_us(npo):.3f} us/wm, "
+             f"{npo['run_s'] / e['run_s']:.1f} times slower", ""]
     lines += _side_by_side(res)
     lines += _scaling(res["scaling"]) + _phases(res["phases"])
     return "\n".join(lines)

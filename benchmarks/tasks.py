@@ -17,6 +17,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from scaling import scaled_census  # noqa: E402
 
+from sim import kernels  # noqa: E402
 from sim.model import WorkforceModel  # noqa: E402
 
 
@@ -40,8 +41,11 @@ def _peak_rss_mb() -> float:
 
 
 def engine(region: str = "england", years: float = 10, scale: float = 1.0, repeat: int = 3,
-           seed: int = 1, memory: bool = True) -> dict[str, Any]:
-    """Build and run the engine ``repeat`` times; best times, the results table, and peak memory."""
+           seed: int = 1, memory: bool = True, numpy_only: bool = False) -> dict[str, Any]:
+    """Build and run the engine ``repeat`` times; best times, the results table, and peak memory
+    (``numpy_only``: without the compiled kernels)."""
+    if numpy_only:
+        kernels.use_compiled(False)  # for the rest of this (fresh) process
     best: dict[str, float] = {}
     months = int(round(years * 12))
     with scaled_census(scale):
@@ -53,7 +57,7 @@ def engine(region: str = "england", years: float = 10, scale: float = 1.0, repea
             for key, value in (("build_s", wb), ("run_s", wr), ("table_s", wt), ("cpu_build_s", cb),
                                ("cpu_run_s", cr)):
                 best[key] = min(best.get(key, float("inf")), value)
-        out: dict[str, Any] = {"region": region, "years": years, "scale": scale, **best,
+        out: dict[str, Any] = {"region": region, "years": years, "scale": scale, **best, "compiled": kernels.compiled(),
                                "worker_months": engine_worker_months(m),
                                "workers_start": int(m.recorder.stock["perm_count"][0].sum()
                                                     + m.recorder.stock["agency_count"][0].sum()),

@@ -37,16 +37,21 @@ def compiled() -> bool:
     return _use_compiled
 
 
+def use_compiled(on: bool) -> None:
+    """Use the compiled kernels (if built) or, with ``on=False``, the numpy versions from now on."""
+    global _use_compiled
+    _use_compiled = COMPILED_AVAILABLE and on
+
+
 @contextmanager
 def numpy_only(on: bool = True) -> Iterator[None]:
     """Use the numpy versions (``on``) or the compiled ones inside a ``with`` block."""
-    global _use_compiled
     before = _use_compiled
-    _use_compiled = COMPILED_AVAILABLE and not on
+    use_compiled(not on)
     try:
         yield
     finally:
-        _use_compiled = before
+        use_compiled(before)
 
 
 # ---- random numbers (the scheme is described in sim.rng) ---------------------------------------
