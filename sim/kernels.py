@@ -1,6 +1,6 @@
 """The engine's hottest loops over the worker columns, written twice.
 
-Each function below is written in numpy, which says what it computes, and has a compiled twin
+Most functions below are written in numpy, which says what it computes, and have a compiled twin
 in ``sim/_kernels.pyx`` (built by Cython when the package is installed) that does the same in one
 pass over the columns instead of a dozen array operations. The twins give bit-identical results:
 they do the same floating-point operations in the same order, the exponentials stay in numpy
@@ -184,7 +184,8 @@ def record_pass(status: np.ndarray, employer: np.ndarray, pq: np.ndarray, tenure
 
 
 def status_pick(status: np.ndarray, code: int, probability: float, tick: int, key: np.uint64) -> np.ndarray:
-    """Slots (ascending) with status ``code`` whose draw falls below ``probability``."""
+    """Slots (ascending) with status ``code`` whose draw falls below ``probability`` (numpy only: a
+    compiled scan was slower than numpy's own; the draws use the compiled :func:`uniform`)."""
     slots = np.flatnonzero(status == code)
     return slots[uniform(slots, tick, key) < probability]
 
@@ -279,7 +280,8 @@ def first_with_status(status: np.ndarray, code: int, n: int) -> np.ndarray:
 
 
 def placed_at(status: np.ndarray, employer: np.ndarray, code: int, council: np.ndarray) -> np.ndarray:
-    """Slots (ascending) with status ``code`` whose employer is flagged (bool per council) in ``council``."""
+    """Slots (ascending) with status ``code`` whose employer is flagged (bool per council) in
+    ``council`` (numpy only)."""
     slots = np.flatnonzero(status == code)
     return slots[council[employer[slots]]]
 
