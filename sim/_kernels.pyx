@@ -8,6 +8,7 @@ for what they compute; this file only says how, in C.
 """
 
 from libc.stdint cimport int8_t, int16_t, int64_t, uint8_t, uint32_t, uint64_t
+from libc.string cimport memcpy
 
 import numpy as np
 
@@ -16,6 +17,33 @@ cdef uint64_t M1 = 0xBF58476D1CE4E5B9ULL
 cdef uint64_t M2 = 0x94D049BB133111EBULL
 cdef double TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
 cdef int8_t FREE = 0, PERM = 1, AGENCY = 2, POOL = 3
+cdef uint64_t BYTES_01 = 0x0101010101010101ULL, LOW7 = 0x7F7F7F7F7F7F7F7FULL
+cdef uint64_t GATHER = 0x0102040810204080ULL  # moves bit 8j + 7 of a word to bit 56 + j (no carries)
+
+
+cdef extern from *:
+    int __builtin_ctzll(unsigned long long) nogil  # GCC and Clang: index of the lowest set bit
+
+
+cdef inline uint64_t _status_mask(const int8_t* status, Py_ssize_t base, Py_ssize_t n, int8_t code) noexcept nogil:
+    """Bit j set where ``status[base + j] == code``, for the (up to) 64 slots from ``base``.
+
+    Statuses follow no pattern, so a branch per slot is mispredicted often; instead each 8 slots
+    are compared at once as one 64-bit word (the high bit of each byte set where it is zero after
+    xor with the code), and the 8 high bits are gathered into one byte by a multiplication. The
+    caller then visits the set bits only. Assumes a little-endian machine (sim.kernels checks)."""
+    cdef uint64_t x, mask = 0, pattern = BYTES_01 * <uint8_t>code
+    cdef Py_ssize_t k, i
+    if base + 64 <= n:
+        for k in range(8):
+            memcpy(&x, status + base + 8 * k, 8)
+            x ^= pattern
+            x = ~(((x & LOW7) + LOW7) | x | LOW7)  # high bit of each byte that was equal
+            mask |= (((x >> 7) * GATHER) >> 56) << (8 * k)
+    else:
+        for i in range(base, n):
+            mask |= (<uint64_t>(status[i] == code)) << (i - base)
+    return mask
 
 
 cdef inline uint64_t _mix(uint64_t z) noexcept nogil:
@@ -46,19 +74,21 @@ def uniform(const int64_t[::1] ids, uint64_t sub, int64_t tick, uint64_t key, do
 def exit_pick(const int8_t[::1] status, const int16_t[::1] employer, const int16_t[::1] pq,
               const double[:, ::1] table, int64_t tick, uint64_t key, int64_t career_months):
     """Slots of the permanent workers who leave the profession this month (ascending)."""
-    cdef Py_ssize_t i, k = 0
+    cdef Py_ssize_t base, i, k = 0, n = status.shape[0]
+    cdef uint64_t mask, high = <uint64_t>(tick + 1) << 44
     cdef int stage
-    cdef uint64_t high = <uint64_t>(tick + 1) << 44
-    out_arr = np.empty(status.shape[0], dtype=np.int64)
+    out_arr = np.empty(n, dtype=np.int64)
     cdef int64_t[::1] out = out_arr
     with nogil:
-        for i in range(status.shape[0]):
-            if status[i] != PERM:
-                continue
-            stage = (pq[i] >= 24) + (pq[i] >= 300)
-            if _draw((<uint64_t>i << 12) | high, key) < table[stage, employer[i]] or pq[i] >= career_months:
-                out[k] = i
-                k += 1
+        for base in range(0, n, 64):
+            mask = _status_mask(&status[0], base, n, PERM)
+            while mask:
+                i = base + __builtin_ctzll(mask)
+                mask &= mask - 1
+                stage = (pq[i] >= 24) + (pq[i] >= 300)
+                if _draw((<uint64_t>i << 12) | high, key) < table[stage, employer[i]] or pq[i] >= career_months:
+                    out[k] = i
+                    k += 1
     return out_arr[:k].copy()
 
 
@@ -66,23 +96,56 @@ def search_pick(const int8_t[::1] status, const int16_t[::1] employer, const int
                 const int16_t[::1] pq, const double[:, ::1] rate, double early_multiplier, int64_t tick,
                 uint64_t key):
     """Slots of the permanent workers who search this month (ascending)."""
-    cdef Py_ssize_t i, k = 0
+    cdef Py_ssize_t base, i, k = 0, n = status.shape[0]
+    cdef uint64_t mask, high = <uint64_t>(tick + 1) << 44
     cdef double r
-    cdef uint64_t high = <uint64_t>(tick + 1) << 44
-    out_arr = np.empty(status.shape[0], dtype=np.int64)
+    out_arr = np.empty(n, dtype=np.int64)
     cdef int64_t[::1] out = out_arr
     with nogil:
-        for i in range(status.shape[0]):
-            if status[i] != PERM:
-                continue
-            r = rate[home[i], employer[i]]
-            if 18 <= pq[i] < 36:
-                r = r * early_multiplier
-            if r > 1.0:
-                r = 1.0
-            if _draw((<uint64_t>i << 12) | high, key) < r:
+        for base in range(0, n, 64):
+            mask = _status_mask(&status[0], base, n, PERM)
+            while mask:
+                i = base + __builtin_ctzll(mask)
+                mask &= mask - 1
+                r = rate[home[i], employer[i]]
+                r = r * (early_multiplier if 18 <= pq[i] < 36 else 1.0)  # x 1.0 is exact
+                r = r if r < 1.0 else 1.0
+                out[k] = i  # kept only if the worker searches
+                k += _draw((<uint64_t>i << 12) | high, key) < r
+    return out_arr[:k].copy()
+
+
+def status_pick(const int8_t[::1] status, int8_t code, double probability, int64_t tick, uint64_t key):
+    """Slots with status ``code`` whose draw falls below ``probability`` (ascending)."""
+    cdef Py_ssize_t base, i, k = 0, n = status.shape[0]
+    cdef uint64_t mask, high = <uint64_t>(tick + 1) << 44
+    out_arr = np.empty(n, dtype=np.int64)
+    cdef int64_t[::1] out = out_arr
+    with nogil:
+        for base in range(0, n, 64):
+            mask = _status_mask(&status[0], base, n, code)
+            while mask:
+                i = base + __builtin_ctzll(mask)
+                mask &= mask - 1
                 out[k] = i
-                k += 1
+                k += _draw((<uint64_t>i << 12) | high, key) < probability
+    return out_arr[:k].copy()
+
+
+def placed_at(const int8_t[::1] status, const int16_t[::1] employer, int8_t code, const uint8_t[::1] council):
+    """Slots with status ``code`` whose employer is flagged in ``council`` (ascending)."""
+    cdef Py_ssize_t base, i, k = 0, n = status.shape[0]
+    cdef uint64_t mask
+    out_arr = np.empty(n, dtype=np.int64)
+    cdef int64_t[::1] out = out_arr
+    with nogil:
+        for base in range(0, n, 64):
+            mask = _status_mask(&status[0], base, n, code)
+            while mask:
+                i = base + __builtin_ctzll(mask)
+                mask &= mask - 1
+                out[k] = i
+                k += council[employer[i]] != 0
     return out_arr[:k].copy()
 
 

@@ -13,6 +13,7 @@ numpy versions are the fallback (slower: see benchmarks/README.md) and the speci
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -25,7 +26,7 @@ try:
 except ImportError:  # not built (e.g. running from a source tree without `pip install -e .`)
     _compiled = None
 
-COMPILED_AVAILABLE = _compiled is not None
+COMPILED_AVAILABLE = _compiled is not None and sys.byteorder == "little"  # the scans assume it
 _use_compiled = COMPILED_AVAILABLE and not os.environ.get("CSWSIM_NUMPY_ONLY")
 
 NQ_MONTHS, LATE_MONTHS = 24, 300  # career stages: newly qualified (<2 years), mid, late (25+ years)
@@ -184,8 +185,9 @@ def record_pass(status: np.ndarray, employer: np.ndarray, pq: np.ndarray, tenure
 
 
 def status_pick(status: np.ndarray, code: int, probability: float, tick: int, key: np.uint64) -> np.ndarray:
-    """Slots (ascending) with status ``code`` whose draw falls below ``probability`` (numpy only: a
-    compiled scan was slower than numpy's own; the draws use the compiled :func:`uniform`)."""
+    """Slots (ascending) with status ``code`` whose draw falls below ``probability``."""
+    if _use_compiled:
+        return _compiled.status_pick(status, code, probability, tick, key)
     slots = np.flatnonzero(status == code)
     return slots[uniform(slots, tick, key) < probability]
 
@@ -281,7 +283,9 @@ def first_with_status(status: np.ndarray, code: int, n: int) -> np.ndarray:
 
 def placed_at(status: np.ndarray, employer: np.ndarray, code: int, council: np.ndarray) -> np.ndarray:
     """Slots (ascending) with status ``code`` whose employer is flagged (bool per council) in
-    ``council`` (numpy only)."""
+    ``council``."""
+    if _use_compiled:
+        return _compiled.placed_at(status, employer, code, np.ascontiguousarray(council, dtype=bool).view(np.uint8))
     slots = np.flatnonzero(status == code)
     return slots[council[employer[slots]]]
 

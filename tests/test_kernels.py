@@ -75,8 +75,27 @@ def test_monthly_decisions_are_the_same(model):
     for code in (AGENCY, POOL, FREE):
         (a, _), (b, _) = both(kernels.first_with_status, w.status, code, 40)
         assert same(a, b)
+    for code, probability in ((AGENCY, 0.3), (POOL, 0.5), (PERM, 0.05)):
+        (a, _), (b, _) = both(kernels.status_pick, w.status, code, probability, 4, np.uint64(5))
+        assert same(a, b) and a.size > 10 and (w.status[a] == code).all()
+    flagged = np.arange(m.councils.n) % 3 == 0
+    (a, _), (b, _) = both(kernels.placed_at, w.status, w.employer, AGENCY, flagged)
+    assert same(a, b) and a.size > 10 and flagged[w.employer[a]].all()
     (a, _), (b, _) = both(kernels.post_ids, np.array([3, 0, -2, 5, 1]), 20)
     assert same(a, b) and a[0].tolist() == [0, 0, 0, 3, 3, 3, 3, 3, 4]
+
+
+@pytest.mark.parametrize("n", [0, 1, 63, 64, 65, 200, 1000])
+def test_status_scans_find_every_slot_whatever_the_length(n):
+    """The compiled scans compare 64 slots at a time, 8 per machine word: lengths around a block
+    and statuses at every position of a word (all four codes, and -1, whose bytes are all ones)."""
+    status = np.random.default_rng(n).choice(np.array([FREE, PERM, AGENCY, POOL, -1], dtype=np.int8), n)
+    employer = (np.arange(n) % 7).astype(np.int16)
+    for code in (FREE, PERM, AGENCY, POOL):
+        (a, _), (b, _) = both(kernels.status_pick, status, code, 1.0, 0, np.uint64(1))
+        assert same(a, b) and np.array_equal(a, np.flatnonzero(status == code))
+        (a, _), (b, _) = both(kernels.placed_at, status, employer, code, np.arange(7) % 2 == 1)
+        assert same(a, b) and np.array_equal(a, np.flatnonzero((status == code) & (employer % 2 == 1)))
 
 
 def test_tally_and_record_pass_are_the_same(model):
