@@ -12,17 +12,32 @@ from libc.string cimport memcpy
 
 import numpy as np
 
-cdef uint64_t GOLDEN = 0x9E3779B97F4A7C15ULL
-cdef uint64_t M1 = 0xBF58476D1CE4E5B9ULL
-cdef uint64_t M2 = 0x94D049BB133111EBULL
-cdef double TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
-cdef int8_t FREE = 0, PERM = 1, AGENCY = 2, POOL = 3
-cdef uint64_t BYTES_01 = 0x0101010101010101ULL, LOW7 = 0x7F7F7F7F7F7F7F7FULL
-cdef uint64_t GATHER = 0x0102040810204080ULL  # moves bit 8j + 7 of a word to bit 56 + j (no carries)
-
-
 cdef extern from *:
+    """
+    /* Compile-time constants: the C compiler can fold them into the loops (module-level cdef
+       variables would be reloaded from memory after every store the compiler cannot rule out). */
+    #define CSW_GOLDEN 0x9E3779B97F4A7C15ULL
+    #define CSW_M1 0xBF58476D1CE4E5B9ULL
+    #define CSW_M2 0x94D049BB133111EBULL
+    #define CSW_TO_UNIT (1.0 / 9007199254740992.0)  /* 2**-53 */
+    #define CSW_BYTES_01 0x0101010101010101ULL
+    #define CSW_LOW7 0x7F7F7F7F7F7F7F7FULL
+    #define CSW_GATHER 0x0102040810204080ULL  /* moves bit 8j + 7 of a word to bit 56 + j (no carries) */
+    """
+    const uint64_t GOLDEN "CSW_GOLDEN"
+    const uint64_t M1 "CSW_M1"
+    const uint64_t M2 "CSW_M2"
+    const double TO_UNIT "CSW_TO_UNIT"
+    const uint64_t BYTES_01 "CSW_BYTES_01"
+    const uint64_t LOW7 "CSW_LOW7"
+    const uint64_t GATHER "CSW_GATHER"
     int __builtin_ctzll(unsigned long long) nogil  # GCC and Clang: index of the lowest set bit
+
+cdef enum:  # the status codes of sim.status
+    FREE = 0
+    PERM = 1
+    AGENCY = 2
+    POOL = 3
 
 
 cdef inline uint64_t _status_mask(const int8_t* status, Py_ssize_t base, Py_ssize_t n, int8_t code) noexcept nogil:
@@ -280,19 +295,27 @@ def record_pass(const int8_t[::1] status, const int16_t[::1] employer, int16_t[:
                 const float[::1] fte, bint age, double[::1] nq_fte):
     """Add the FTE of permanent workers in their first year after qualifying to ``nq_fte`` by
     employer, count the agency pool, and (if ``age``) age every worker by a month. Returns the pool
-    count. Branch-free but for the rare newly qualified worker (statuses follow no pattern)."""
-    cdef Py_ssize_t i
+    count. One branch-free pass the compiler vectorises flags the newly qualified; a second visits
+    the flagged slots only."""
+    cdef Py_ssize_t base, i, n = status.shape[0]
+    cdef uint64_t mask
     cdef int64_t pool = 0
     cdef int16_t alive, step = 1 if age else 0
+    flags_arr = np.empty(n, dtype=np.int8)
+    cdef int8_t[::1] flag = flags_arr
     with nogil:
-        for i in range(status.shape[0]):
-            if (status[i] == PERM) & (pq[i] < 12):
-                nq_fte[employer[i]] += fte[i]
-        for i in range(status.shape[0]):  # separate loops, so that this one vectorises
+        for i in range(n):
+            flag[i] = (status[i] == PERM) & (pq[i] < 12)  # before ageing
             pool += status[i] == POOL
             alive = step * (status[i] != FREE)
             pq[i] += alive
             tenure[i] += alive
+        for base in range(0, n, 64):
+            mask = _status_mask(&flag[0], base, n, 1)
+            while mask:
+                i = base + __builtin_ctzll(mask)
+                mask &= mask - 1
+                nq_fte[employer[i]] += fte[i]
     return pool
 
 

@@ -87,11 +87,10 @@ class Recorder:
         o = np.concatenate([m[0] for m in self._moves])
         d = np.concatenate([m[1] for m in self._moves])
         f = np.concatenate([m[2] for m in self._moves])
-        key = o * n_all + d
-        heads = np.bincount(key, minlength=self.n * n_all)
-        pairs = np.flatnonzero(heads)
-        fte = np.bincount(key, weights=f, minlength=self.n * n_all)[pairs]
-        return np.column_stack([pairs // n_all, pairs % n_all, heads[pairs].astype(float), fte])
+        pairs, which = np.unique(o * n_all + d, return_inverse=True)  # a few hundred moves: sort them
+        heads = np.bincount(which, minlength=pairs.size).astype(float)
+        fte = np.bincount(which, weights=f, minlength=pairs.size)
+        return np.column_stack([pairs // n_all, pairs % n_all, heads, fte])
 
     def _ensure(self, rows: int) -> None:
         cap = self.stock[STOCKS[0]].shape[0]
