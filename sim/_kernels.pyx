@@ -8,6 +8,7 @@ for what they compute; this file only says how, in C.
 """
 
 from libc.stdint cimport int8_t, int16_t, int64_t, uint8_t, uint32_t, uint64_t
+from libc.stdlib cimport calloc, free
 from libc.string cimport memcpy
 
 import numpy as np
@@ -332,6 +333,33 @@ def first_with_status(const int8_t[::1] status, int8_t code, Py_ssize_t n):
                 out[k] = i
                 k += 1
     return out_arr[:k]
+
+
+def add_by_council(const int64_t[::1] council, const double[::1] weight, double same_weight, double[::1] total,
+                   double[::1] heads):
+    """Per council below ``total.shape[0]``: sum this call's weights (``weight``, or ``same_weight``
+    for every entry if ``weight`` is None) in order, then add the sums to ``total`` and the number
+    of entries to ``heads`` (if given)."""
+    cdef Py_ssize_t i, c, n = total.shape[0], top = n
+    cdef double* sums
+    for i in range(council.shape[0]):
+        if council[i] < 0:
+            raise ValueError(f"council index {council[i]} is negative")
+        top = max(top, council[i] + 1)
+    sums = <double*> calloc(top, sizeof(double))
+    if sums == NULL:
+        raise MemoryError()
+    with nogil:
+        for i in range(council.shape[0]):
+            sums[council[i]] += weight[i] if weight is not None else same_weight
+        for c in range(n):
+            total[c] += sums[c]
+    free(sums)
+    if heads is not None:
+        with nogil:
+            for i in range(council.shape[0]):
+                if council[i] < n:
+                    heads[council[i]] += 1.0
 
 
 def post_ids(const int64_t[::1] counts, int64_t shift):

@@ -290,6 +290,25 @@ def placed_at(status: np.ndarray, employer: np.ndarray, code: int, council: np.n
     return slots[council[employer[slots]]]
 
 
+def add_by_council(council: np.ndarray, weight: np.ndarray | float, total: np.ndarray,
+                   heads: np.ndarray | None = None) -> None:
+    """Add the ``weight`` of each entry to ``total[council]`` and one to ``heads[council]`` (if
+    given), in place, ignoring councils at or beyond ``total.size`` (boundary councils). The weights
+    of one call are summed first, in order, then added (as ``np.bincount`` does)."""
+    n = total.size
+    if _use_compiled:
+        same = np.ndim(weight) == 0
+        _compiled.add_by_council(np.ascontiguousarray(council, dtype=np.int64),
+                                 None if same else np.ascontiguousarray(weight, dtype=float),
+                                 float(weight) if same else 0.0, total, heads)
+        return
+    council = council.astype(np.intp)
+    total += np.bincount(council, weights=np.broadcast_to(np.asarray(weight, dtype=float), council.shape),
+                         minlength=n)[:n]
+    if heads is not None:
+        heads += np.bincount(council, minlength=n)[:n]
+
+
 def post_ids(counts: np.ndarray, shift: int) -> tuple[np.ndarray, np.ndarray]:
     """For integer counts per council (negative counts as 0), the council of each post and the
     post's stable id ``council << shift | k`` (k = 0, 1, ... within the council)."""

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import kernels
+
 # Flows are counted in heads and in FTE during the month, then stored by the record phase.
 STARTER_SOURCES = ("council", "agency", "new_qualifier", "returner_overseas")
 LEAVER_DESTINATIONS = ("council", "outside_region", "agency", "out_of_profession")
@@ -55,15 +57,12 @@ class Recorder:
     def count(self, kind: str, council: np.ndarray, fte: np.ndarray) -> None:
         """Add workers (their council indices and FTE) to this month's flow ``kind``."""
         if council.size:
-            council = council.astype(np.intp)
-            self._flow[kind] += np.bincount(council, minlength=self.n)[: self.n]
-            self._flow_fte[kind] += np.bincount(council, weights=fte, minlength=self.n)[: self.n]
+            kernels.add_by_council(council, fte, self._flow_fte[kind], self._flow[kind])
 
     def pay(self, kind: str, council: np.ndarray, amount: np.ndarray | float) -> None:
         """Add spending (GBP) by councils to this month's ``kind``."""
         if council.size:
-            w = np.broadcast_to(np.asarray(amount, dtype=float), council.shape)
-            self._spend[kind] += np.bincount(council.astype(np.intp), weights=w, minlength=self.n)[: self.n]
+            kernels.add_by_council(council, amount, self._spend[kind])
 
     def moves(self, origin: np.ndarray, destination: np.ndarray, fte: np.ndarray) -> None:
         """Record moves between councils (destination may be a boundary council, >= n)."""

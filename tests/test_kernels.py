@@ -141,6 +141,25 @@ def test_choices_and_rationing_are_the_same(model):
     assert np.array_equal(np.bincount(dest[ra], minlength=20), np.minimum(np.bincount(dest, minlength=20), capacity))
 
 
+def test_sums_by_council_are_the_same():
+    """Flows and spending by council: boundary councils (index >= n) are left out, weights of one
+    call are summed before they are added (so arbitrary amounts round the same way)."""
+    rng = np.random.default_rng(4)
+    council = rng.integers(0, 12, 500)  # 10 simulated councils, 2 on the boundary
+    amounts = rng.uniform(0, 1e4, 500)
+    start = rng.uniform(0, 1e6, 10)
+    for weight in (amounts, 2500.5):
+        (_, a), (_, b) = both(kernels.add_by_council, council, weight, start, np.zeros(10))
+        assert same(a[2], b[2]) and same(a[3], b[3])
+        inside = council < 10
+        assert np.array_equal(a[3], np.bincount(council[inside], minlength=10))
+        expected = start + np.bincount(council[inside], weights=np.broadcast_to(weight, council.shape)[inside],
+                                       minlength=10)
+        assert np.allclose(a[2], expected, rtol=1e-12)
+    with pytest.raises(ValueError, match="negative"):
+        kernels.add_by_council(np.array([1, -1]), 1.0, np.zeros(10))
+
+
 @pytest.mark.parametrize("scenario", ["bexley_pays_more", "london_pledge", "kent_recruitment"])
 def test_whole_runs_are_the_same_with_and_without_the_compiled_kernels(scenario):
     """Every recorded array of scenarios with policies (pay, incentives, a no-poaching pledge,
