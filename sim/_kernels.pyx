@@ -213,6 +213,24 @@ def tally(const int8_t[::1] status, const int16_t[::1] employer, const float[::1
                     _retally(i, status, employer, fte, seen_status, seen_employer, seen_fte, count, total)
 
 
+def workload(Py_ssize_t a, const double[::1] perm_fte, const double[::1] agency_fte, const double[::1] establishment,
+             const double[::1] case_holder_share, const double[::1] cases, double caseload_max,
+             double[::1] vacancy_fte, double[::1] caseload, double[::1] unallocated):
+    """Vacancies, caseload and unallocated cases of councils ``0..a-1`` (see sim.kernels)."""
+    cdef Py_ssize_t c
+    cdef double holders, x
+    with nogil:
+        for c in range(a):
+            x = establishment[c] - perm_fte[c]
+            vacancy_fte[c] = x if x > 0.0 else 0.0
+            holders = case_holder_share[c] * (perm_fte[c] + agency_fte[c])
+            holders = holders if holders > 0.5 else 0.5
+            x = cases[c] / holders
+            caseload[c] = x if x < caseload_max else caseload_max
+            x = cases[c] - caseload[c] * holders
+            unallocated[c] = x if x > 0.0 else 0.0
+
+
 def ration_sorted(const int64_t[::1] order, const int64_t[::1] destination, const int64_t[::1] capacity,
                   int64_t[::1] taken, uint8_t[::1] accepted):
     """Visit applicants in ``order``; accept each while its destination has capacity left."""

@@ -37,6 +37,7 @@ FLOAT_COLUMNS = (
     # recomputed every month
     "perm_fte", "perm_count", "agency_fte", "agency_count", "vacancy_fte", "caseload", "unallocated_cases",
 )
+STOCK_ROWS = ("perm_count", "perm_fte", "agency_count", "agency_fte")  # rows of CouncilTable.stocks
 INT_COLUMNS = (
     "grade",  # index into GRADES: 0 Outstanding .. 3 Inadequate
     "grade_tick",  # month of the last judgement (negative = before the run)
@@ -55,6 +56,10 @@ class CouncilTable:
         self.active = np.arange(n) < n_active
         for name in FLOAT_COLUMNS:
             setattr(self, name, np.zeros(n))
+        # the worker tally writes these four columns in place, as rows of one array
+        self.stocks = np.zeros((len(STOCK_ROWS), n))
+        for row, name in enumerate(STOCK_ROWS):
+            setattr(self, name, self.stocks[row])
         for name in INT_COLUMNS:
             setattr(self, name, np.zeros(n, dtype=np.int64))
         self.agency_cap_fte[:] = np.inf

@@ -156,6 +156,23 @@ def tally(status: np.ndarray, employer: np.ndarray, fte: np.ndarray, seen_status
     seen_status[changed], seen_employer[changed], seen_fte[changed] = status[changed], employer[changed], fte[changed]
 
 
+def workload(a: int, perm_fte: np.ndarray, agency_fte: np.ndarray, establishment: np.ndarray,
+             case_holder_share: np.ndarray, cases: np.ndarray, caseload_max: float, vacancy_fte: np.ndarray,
+             caseload: np.ndarray, unallocated: np.ndarray) -> None:
+    """For councils ``0..a-1``, in place: vacancies (establishment less FTE in post, at least 0);
+    caseload (cases per case-holder, at most ``caseload_max``; case-holders are a share of the FTE in
+    post and placed, at least 0.5); and the cases beyond ``caseload_max`` per case-holder, which are
+    held unallocated (as councils in crisis do)."""
+    if _use_compiled:
+        _compiled.workload(a, perm_fte, agency_fte, establishment, case_holder_share, cases, caseload_max,
+                           vacancy_fte, caseload, unallocated)
+        return
+    vacancy_fte[:a] = np.maximum(0.0, establishment[:a] - perm_fte[:a])
+    holders = np.maximum(case_holder_share[:a] * (perm_fte[:a] + agency_fte[:a]), 0.5)
+    caseload[:a] = np.minimum(cases[:a] / holders, caseload_max)
+    unallocated[:a] = np.maximum(0.0, cases[:a] - caseload[:a] * holders)
+
+
 def add_to_tally(status: np.ndarray, employer: np.ndarray, fte: np.ndarray, sign: int, count: np.ndarray,
                  total: np.ndarray) -> None:
     """Add (``sign`` 1) or remove (-1) workers from the counts and FTE totals of :func:`tally`."""

@@ -20,7 +20,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from . import build
+from . import build, kernels
 from .data import CENSUS_YEARS, load_seeds
 from .errors import SimInputError
 from .params import Params
@@ -174,13 +174,9 @@ class WorkforceModel(mesa.Model):
     def recount(self) -> None:
         """Recompute every council's stocks, vacancies and caseload from the worker columns."""
         c = self.councils
-        c.perm_count, c.perm_fte, c.agency_count, c.agency_fte = self.workers.stocks(c.n)  # incremental, exact
-        a = c.n_active
-        c.vacancy_fte[:a] = np.maximum(0.0, c.establishment_fte[:a] - c.perm_fte[:a])
-        holders = c.case_holder_share[:a] * (c.perm_fte[:a] + c.agency_fte[:a])
-        # Cases beyond caseload_max per case-holder are held unallocated (as councils in crisis do).
-        c.caseload[:a] = np.minimum(c.cases[:a] / np.maximum(holders, 0.5), self.p.caseload_max)
-        c.unallocated_cases[:a] = np.maximum(0.0, c.cases[:a] - c.caseload[:a] * np.maximum(holders, 0.5))
+        self.workers.stocks(c.stocks)  # incremental, exact
+        kernels.workload(c.n_active, c.perm_fte, c.agency_fte, c.establishment_fte, c.case_holder_share, c.cases,
+                         self.p.caseload_max, c.vacancy_fte, c.caseload, c.unallocated_cases)
 
     def log_pay(self, with_golden_hello: bool = False) -> np.ndarray:
         """Log of annual pay plus annual incentives, per council (what a worker compares)."""

@@ -66,22 +66,25 @@ class WorkerTable:
         for name, (_, empty) in COLUMNS.items():
             getattr(self, name)[slots] = empty
 
-    def stocks(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Per council ``0..n-1``: headcount and FTE of permanent workers, then of placed agency workers.
+    def stocks(self, out: np.ndarray) -> None:
+        """Per council ``0..n-1``, into the rows of ``out`` (4, n): headcount and FTE of permanent
+        workers, then of placed agency workers.
 
-        Returns new arrays (float). The first call counts every slot; later calls compare the status,
-        employer and FTE columns with a copy taken at the previous call and re-tally only the slots
-        that changed, whoever changed them. The result is bit-identical to a full count: FTEs are
-        float32 values, so every partial sum of them in float64 is exact (a float32 FTE >= 2**-7 is a
-        multiple of 2**-30, and sums stay far below 2**53 of those), whatever the order of addition.
+        The first call counts every slot; later calls compare the status, employer and FTE columns
+        with a copy taken at the previous call and re-tally only the slots that changed, whoever
+        changed them. The result is bit-identical to a full count: FTEs are float32 values, so every
+        partial sum of them in float64 is exact (a float32 FTE >= 2**-7 is a multiple of 2**-30, and
+        sums stay far below 2**53 of those), whatever the order of addition.
         """
+        n = out.shape[1]
         t = self._tally
         if t is None or t.n != n or t.status.size != self.capacity:
             t = self._tally = _Tally(n, self.status.copy(), self.employer.copy(), self.fte.copy())
             kernels.add_to_tally(t.status, t.employer, t.fte, 1, t.count, t.total)
         else:
             kernels.tally(self.status, self.employer, self.fte, t.status, t.employer, t.fte, t.count, t.total)
-        return (t.count[0].astype(float), t.total[0].copy(), t.count[1].astype(float), t.total[1].copy())
+        out[0::2] = t.count
+        out[1::2] = t.total
 
     def _grow(self, extra: int) -> None:
         for name, (dtype, empty) in COLUMNS.items():

@@ -141,6 +141,23 @@ def test_choices_and_rationing_are_the_same(model):
     assert np.array_equal(np.bincount(dest[ra], minlength=20), np.minimum(np.bincount(dest, minlength=20), capacity))
 
 
+def test_workload_is_the_same():
+    """Vacancies, caseloads and unallocated cases, including councils over establishment, with
+    nobody in post, and beyond the caseload ceiling."""
+    rng = np.random.default_rng(6)
+    n, a = 40, 35
+    perm, agency = rng.uniform(0, 100, n), rng.uniform(0, 20, n)
+    perm[:3], agency[:3] = 0.0, 0.0
+    establishment = perm + rng.uniform(-10, 30, n)
+    cases = rng.uniform(0, 3000, n)
+    outs = (np.full(n, -1.0), np.full(n, -1.0), np.full(n, -1.0))
+    (_, x), (_, y) = both(kernels.workload, a, perm, agency, establishment, np.full(n, 0.8), cases, 35.0, *outs)
+    vacancy, caseload, unallocated = x[7:]
+    assert all(same(p, q) for p, q in zip(x[7:], y[7:], strict=True))
+    assert (vacancy[:a] >= 0).all() and (vacancy[:a] == 0).any() and (caseload[:a] == 35.0).any()
+    assert (unallocated[:a] > 0).any() and (vacancy[a:] == -1).all()  # boundary councils untouched
+
+
 def test_sums_by_council_are_the_same():
     """Flows and spending by council: boundary councils (index >= n) are left out, weights of one
     call are summed before they are added (so arbitrary amounts round the same way)."""
