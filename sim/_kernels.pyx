@@ -274,9 +274,11 @@ def option_table(const int64_t[::1] slots, const int16_t[::1] employer, const in
             available[i, width + 1] = agency_ok[i]
 
 
-def logit_shift(const double[:, ::1] utility, const uint8_t[:, ::1] available, double[:, ::1] out):
-    """Each row's utilities less the row's largest available one; -inf where not available."""
-    cdef Py_ssize_t i, j, m = utility.shape[1]
+def logit_shift(const double[:, ::1] utility, const uint8_t[:, ::1] available, double[::1] out):
+    """The utilities of the available options, row by row, less their row's largest, packed into
+    ``out`` (unavailable options have weight 0 and are left out: numpy's exp of -inf is slow).
+    Returns how many were written."""
+    cdef Py_ssize_t i, j, k = 0, m = utility.shape[1]
     cdef double top
     cdef double minus_inf = -float("inf")
     with nogil:
@@ -286,28 +288,37 @@ def logit_shift(const double[:, ::1] utility, const uint8_t[:, ::1] available, d
                 if available[i, j] and utility[i, j] > top:
                     top = utility[i, j]
             for j in range(m):
-                out[i, j] = utility[i, j] - top if available[i, j] else minus_inf
+                if available[i, j]:
+                    out[k] = utility[i, j] - top
+                    k += 1
+    return k
 
 
-def logit_pick(const double[:, ::1] weight, const double[::1] u, const uint8_t[:, ::1] available,
-               int64_t[::1] pick):
-    """Invert each row's cumulative weights (summed left to right) at ``u`` times the row's total."""
-    cdef Py_ssize_t i, j, k, last, m = weight.shape[1]
-    cdef double cum, threshold
+def logit_pick(const double[::1] packed, const double[::1] u, const uint8_t[:, ::1] available, int64_t[::1] pick):
+    """Invert each row's cumulative weights (summed left to right; ``packed`` holds the weights of
+    the available options, the others weigh 0) at ``u`` times the row's total."""
+    cdef Py_ssize_t i, j, k, last, start = 0, p, m = available.shape[1]
+    cdef double cum, threshold, weight
     with nogil:
-        for i in range(weight.shape[0]):
-            cum = 0.0
+        for i in range(available.shape[0]):
+            cum, p = 0.0, start
             for j in range(m):
-                cum = cum + weight[i, j]
+                if available[i, j]:
+                    cum = cum + packed[p]
+                    p += 1
             threshold = u[i] * cum
-            cum, k, last = 0.0, 0, 0
+            cum, k, last, p = 0.0, 0, 0, start
             for j in range(m):
-                cum = cum + weight[i, j]
+                weight = 0.0
+                if available[i, j]:
+                    weight = packed[p]
+                    p += 1
+                    last = j
+                cum = cum + weight
                 if cum < threshold:
                     k += 1
-                if available[i, j]:
-                    last = j
             pick[i] = k if k < last else last
+            start = p
 
 
 def record_pass(const int8_t[::1] status, const int16_t[::1] employer, int16_t[::1] pq, int16_t[::1] tenure,
