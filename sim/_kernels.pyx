@@ -391,6 +391,29 @@ def add_by_council(const int64_t[::1] council, const double[::1] weight, double 
                     heads[council[i]] += 1.0
 
 
+def new_worker_columns(const int64_t[::1] slots, const int64_t[::1] council, int8_t code,
+                       const int64_t[:, ::1] reach, int64_t n_active, double elsewhere_share, int64_t tick,
+                       uint64_t pick_key, uint64_t home_key, const double[::1] fte_of_council,
+                       int8_t[::1] status, int16_t[::1] employer, int16_t[::1] home, float[::1] fte):
+    """Status, employer, home and FTE of new workers in ``slots`` (see sim.kernels)."""
+    cdef Py_ssize_t i, j, width = reach.shape[1]
+    cdef int64_t c, slot, near
+    cdef uint64_t high = <uint64_t>(tick + 1) << 44
+    cdef double u
+    with nogil:
+        for i in range(slots.shape[0]):
+            slot, c = slots[i], council[i]
+            status[slot] = code
+            employer[slot] = <int16_t>c
+            j = <Py_ssize_t>(_draw((<uint64_t>slot << 12) | high, pick_key) * width)
+            near = reach[c, j]
+            if near < 0 or near >= n_active:
+                near = c
+            u = _draw((<uint64_t>slot << 12) | high, home_key)
+            home[slot] = <int16_t>(near if u < elsewhere_share else c)
+            fte[slot] = <float>fte_of_council[c] if fte_of_council is not None else 1.0
+
+
 def post_ids(const int64_t[::1] counts, int64_t shift):
     """For integer counts per council, the council of each post and its id ``council << shift | k``."""
     cdef Py_ssize_t c, k, j = 0, total = 0

@@ -8,6 +8,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from . import kernels
 from .agents import Council, CouncilTable
 from .data import GRADE_REPUTATION, GRADES
 from .errors import SimInputError, unknown
@@ -115,14 +116,10 @@ def fill_new_workers(m: WorkforceModel, slots: np.ndarray, council: np.ndarray, 
                      new_qualifier: bool, agency: bool, initial: bool) -> None:
     """Set the columns of newly created workers (draws keyed by slot and month)."""
     w, s, t = m.workers, m.streams, m.tick if not initial else -1
-    w.status[slots] = status
-    w.employer[slots] = council
-    # home: the council itself, or (for some) a simulated neighbour
-    near = m.reach[council]
-    near = np.where((near >= 0) & (near < m.councils.n_active), near, council[:, None])
-    pick = np.floor(s.uniform("home_pick", t, slots) * near.shape[1]).astype(np.intp)
-    elsewhere = s.uniform("home", t, slots) < HOME_ELSEWHERE_SHARE
-    w.home[slots] = np.where(elsewhere, near[np.arange(slots.size), pick], council)
+    # status, employer, FTE and home: the council itself, or (for some) a simulated neighbour
+    kernels.new_worker_columns(slots, council, status, m.reach, m.councils.n_active, HOME_ELSEWHERE_SHARE, t,
+                               s.key("home_pick"), s.key("home"), None if agency else m.fte_ratio,
+                               w.status, w.employer, w.home, w.fte)
     u = s.uniform("experience", t, slots)
     if new_qualifier:
         pq = np.zeros(slots.size)
@@ -138,7 +135,6 @@ def fill_new_workers(m: WorkforceModel, slots: np.ndarray, council: np.ndarray, 
     else:
         w.tenure[slots] = 0
         w.hired_tick[slots] = t
-    w.fte[slots] = 1.0 if agency else m.fte_ratio[council]
     z = s.normal("taste", t, slots)
     w.taste_pay[slots] = np.exp(TASTE_SIGMA * z - TASTE_SIGMA**2 / 2)
 

@@ -326,6 +326,29 @@ def add_by_council(council: np.ndarray, weight: np.ndarray | float, total: np.nd
         heads += np.bincount(council, minlength=n)[:n]
 
 
+def new_worker_columns(slots: np.ndarray, council: np.ndarray, code: int, reach: np.ndarray, n_active: int,
+                       elsewhere_share: float, tick: int, pick_key: np.uint64, home_key: np.uint64,
+                       fte_of_council: np.ndarray | None, status: np.ndarray, employer: np.ndarray, home: np.ndarray,
+                       fte: np.ndarray) -> None:
+    """Write the status ``code``, employer ``council``, home and FTE of new workers in ``slots``.
+    Home is the council itself, or with probability ``elsewhere_share`` a council in its reach
+    picked at random (a padding or boundary entry of the reach table counts as the council itself).
+    FTE is ``fte_of_council[council]``, or 1 if that is None."""
+    if _use_compiled:
+        _compiled.new_worker_columns(np.ascontiguousarray(slots, dtype=np.int64), council, code, reach, n_active,
+                                     elsewhere_share, tick, pick_key, home_key, fte_of_council, status, employer,
+                                     home, fte)
+        return
+    status[slots] = code
+    employer[slots] = council
+    near = reach[council]
+    near = np.where((near >= 0) & (near < n_active), near, council[:, None])
+    pick = np.floor(uniform(slots, tick, pick_key) * near.shape[1]).astype(np.intp)
+    elsewhere = uniform(slots, tick, home_key) < elsewhere_share
+    home[slots] = np.where(elsewhere, near[np.arange(slots.size), pick], council)
+    fte[slots] = 1.0 if fte_of_council is None else fte_of_council[council]
+
+
 def post_ids(counts: np.ndarray, shift: int) -> tuple[np.ndarray, np.ndarray]:
     """For integer counts per council (negative counts as 0), the council of each post and the
     post's stable id ``council << shift | k`` (k = 0, 1, ... within the council)."""

@@ -141,6 +141,26 @@ def test_choices_and_rationing_are_the_same(model):
     assert np.array_equal(np.bincount(dest[ra], minlength=20), np.minimum(np.bincount(dest, minlength=20), capacity))
 
 
+def test_new_worker_columns_are_the_same(model):
+    """Status, employer, home and FTE of new workers: homes come from the reach table (padding and
+    boundary entries count as the council itself), FTE from the council or 1 for agency workers."""
+    m, w = model, model.workers
+    slots = np.flatnonzero(w.status == FREE)[:800]
+    council = np.random.default_rng(8).integers(0, m.councils.n_active, slots.size)
+    for code, fte_of_council in ((PERM, m.fte_ratio), (AGENCY, None)):
+        cols = (w.status.copy(), w.employer.copy(), w.home.copy(), w.fte.copy())
+        (_, a), (_, b) = both(kernels.new_worker_columns, slots, council, code, m.reach, m.councils.n_active, 0.25, 5,
+                              np.uint64(21), np.uint64(22), fte_of_council, *cols)
+        status, employer, home, fte = a[10:]
+        assert all(same(x, y) for x, y in zip(a[10:], b[10:], strict=True))
+        assert (status[slots] == code).all() and np.array_equal(employer[slots], council)
+        moved = home[slots] != council
+        assert 0.1 < moved.mean() < 0.25  # a quarter pick a council in reach, some of them their own
+        assert all(home[s] in m.reach[c] for s, c in zip(slots[moved], council[moved], strict=True))
+        expected = np.ones(slots.size) if fte_of_council is None else m.fte_ratio[council]
+        assert np.array_equal(fte[slots], expected.astype(np.float32))
+
+
 def test_workload_is_the_same():
     """Vacancies, caseloads and unallocated cases, including councils over establishment, with
     nobody in post, and beyond the caseload ceiling."""
