@@ -183,18 +183,30 @@ cdef inline void _retally(Py_ssize_t i, const int8_t[::1] status, const int16_t[
 
 def tally(const int8_t[::1] status, const int16_t[::1] employer, const float[::1] fte,
           int8_t[::1] seen_status, int16_t[::1] seen_employer, float[::1] seen_fte,
-          int64_t[:, ::1] count, double[:, ::1] total):
+          int64_t[:, ::1] count, double[:, ::1] total, const int64_t[::1] only=None):
     """Bring the running counts and FTE totals up to date with the slots that changed since the
-    last call (compared with the ``seen_*`` copies, which are updated).
+    last call (compared with the ``seen_*`` copies, which are updated), looking at the slots
+    ``only`` if given, else at all. Returns how many slots had changed.
 
     Few slots change between calls, so the columns are compared a block at a time with branch-free
     loops the C compiler vectorises; only a block with a difference is visited slot by slot."""
-    cdef Py_ssize_t start, stop, i, n = status.shape[0]
+    cdef Py_ssize_t start, stop, i, j, changed = 0, n = status.shape[0]
     cdef int8_t d8
     cdef int16_t d16
     cdef uint32_t d32
     cdef const uint32_t* bits = <const uint32_t*> &fte[0] if n else NULL
     cdef const uint32_t* seen_bits = <const uint32_t*> &seen_fte[0] if n else NULL
+    if only is not None:
+        for j in range(only.shape[0]):
+            if not 0 <= only[j] < n:
+                raise IndexError(f"slot {only[j]} out of range 0..{n - 1}")
+        with nogil:
+            for j in range(only.shape[0]):
+                i = only[j]
+                if status[i] != seen_status[i] or employer[i] != seen_employer[i] or bits[i] != seen_bits[i]:
+                    _retally(i, status, employer, fte, seen_status, seen_employer, seen_fte, count, total)
+                    changed += 1
+        return changed
     with nogil:
         for start in range(0, n, 32):
             stop = min(start + 32, n)
@@ -211,6 +223,8 @@ def tally(const int8_t[::1] status, const int16_t[::1] employer, const float[::1
                 if (status[i] != seen_status[i] or employer[i] != seen_employer[i]
                         or bits[i] != seen_bits[i]):
                     _retally(i, status, employer, fte, seen_status, seen_employer, seen_fte, count, total)
+                    changed += 1
+    return changed
 
 
 def workload(Py_ssize_t a, const double[::1] perm_fte, const double[::1] agency_fte, const double[::1] establishment,

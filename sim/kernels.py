@@ -136,24 +136,32 @@ def search_pick(status: np.ndarray, employer: np.ndarray, home: np.ndarray, pq: 
 
 
 def tally(status: np.ndarray, employer: np.ndarray, fte: np.ndarray, seen_status: np.ndarray,
-          seen_employer: np.ndarray, seen_fte: np.ndarray, count: np.ndarray, total: np.ndarray) -> None:
+          seen_employer: np.ndarray, seen_fte: np.ndarray, count: np.ndarray, total: np.ndarray,
+          only: np.ndarray | None = None) -> int:
     """Update per-council counts ``count[row, council]`` and FTE totals ``total[row, council]`` (row 0
     permanent, row 1 placed agency) for the slots whose status, employer or FTE differ from the
-    ``seen_*`` copies taken at the last call; the copies are brought up to date.
+    ``seen_*`` copies taken at the last call (among the slots ``only``, if given); the copies are
+    brought up to date. Returns the number of slots that had changed.
 
     Any order of updates gives the same totals: FTEs are float32, so every partial sum of them in
     float64 is exact (see :meth:`sim.workers.WorkerTable.stocks`)."""
     if _use_compiled:
-        _compiled.tally(status, employer, fte, seen_status, seen_employer, seen_fte, count, total)
-        return
+        return _compiled.tally(status, employer, fte, seen_status, seen_employer, seen_fte, count, total,
+                               None if only is None else np.ascontiguousarray(only, dtype=np.int64))
     bits, seen_bits = fte.view(np.uint32), seen_fte.view(np.uint32)  # FTEs compared bit for bit
-    changed = np.flatnonzero((status != seen_status) | (employer != seen_employer) | (bits != seen_bits))
+    if only is None:
+        changed = np.flatnonzero((status != seen_status) | (employer != seen_employer) | (bits != seen_bits))
+    else:
+        only = np.unique(only)
+        changed = only[(status[only] != seen_status[only]) | (employer[only] != seen_employer[only])
+                       | (bits[only] != seen_bits[only])]
     if changed.size == 0:
-        return
+        return 0
     for s, e, f, sign in ((seen_status[changed], seen_employer[changed], seen_fte[changed], -1),
                           (status[changed], employer[changed], fte[changed], 1)):
         add_to_tally(s, e, f, sign, count, total)
     seen_status[changed], seen_employer[changed], seen_fte[changed] = status[changed], employer[changed], fte[changed]
+    return int(changed.size)
 
 
 def workload(a: int, perm_fte: np.ndarray, agency_fte: np.ndarray, establishment: np.ndarray,

@@ -66,7 +66,7 @@ class WorkerTable:
         for name, (_, empty) in COLUMNS.items():
             getattr(self, name)[slots] = empty
 
-    def stocks(self, out: np.ndarray) -> None:
+    def stocks(self, out: np.ndarray, changed: np.ndarray | None = None, check: bool = False) -> None:
         """Per council ``0..n-1``, into the rows of ``out`` (4, n): headcount and FTE of permanent
         workers, then of placed agency workers.
 
@@ -75,6 +75,13 @@ class WorkerTable:
         changed them. The result is bit-identical to a full count: FTEs are float32 values, so every
         partial sum of them in float64 is exact (a float32 FTE >= 2**-7 is a multiple of 2**-30, and
         sums stay far below 2**53 of those), whatever the order of addition.
+
+        Args:
+            out: the (4, n) array to write.
+            changed: if given, the only slots that can have changed since the last call (the caller
+                knows; saves comparing every slot).
+            check: with ``changed``, compare every slot afterwards anyway, and raise
+                AssertionError if any other slot had changed.
         """
         n = out.shape[1]
         t = self._tally
@@ -82,7 +89,10 @@ class WorkerTable:
             t = self._tally = _Tally(n, self.status.copy(), self.employer.copy(), self.fte.copy())
             kernels.add_to_tally(t.status, t.employer, t.fte, 1, t.count, t.total)
         else:
-            kernels.tally(self.status, self.employer, self.fte, t.status, t.employer, t.fte, t.count, t.total)
+            columns = (self.status, self.employer, self.fte, t.status, t.employer, t.fte, t.count, t.total)
+            kernels.tally(*columns, only=changed)
+            if changed is not None and check and (missed := kernels.tally(*columns)):
+                raise AssertionError(f"{missed} worker slots changed outside the {len(changed)} slots said to")
         out[0::2] = t.count
         out[1::2] = t.total
 

@@ -110,9 +110,14 @@ def test_tally_and_record_pass_are_the_same(model):
     employer[edit[100:200]] = rng.integers(0, model.councils.n_active, 100)
     fte[edit[200:]] = 0.5
     status[edit[250:]] = FREE
-    (_, a), (_, b) = both(kernels.tally, status, employer, fte, *seen, count, total)
-    assert all(same(x, y) for x, y in zip(a, b, strict=True))
+    (n_a, a), (n_b, b) = both(kernels.tally, status, employer, fte, *seen, count, total)
+    assert all(same(x, y) for x, y in zip(a, b, strict=True)) and n_a == n_b > 250
     assert not np.array_equal(a[6], count)  # the counts did change
+    # told which slots changed (with repeats and unchanged ones), the same counts from either
+    only = np.r_[edit, edit[:10], np.flatnonzero(w.status == POOL)]
+    (n_c, c), (n_d, d) = both(kernels.tally, status, employer, fte, *seen, count, total, only)
+    assert n_c == n_d == n_a and all(same(x, y) for x, y in zip(a[3:], c[3:8], strict=True))
+    assert all(same(x, y) for x, y in zip(c, d, strict=True))
     (pool_a, a), (pool_b, b) = both(kernels.record_pass, w.status, w.employer, w.pq_months, w.tenure, w.fte, True,
                                     np.zeros(n))
     assert pool_a == pool_b == np.count_nonzero(w.status == POOL)
@@ -176,6 +181,18 @@ def test_workload_is_the_same():
     assert all(same(p, q) for p, q in zip(x[7:], y[7:], strict=True))
     assert (vacancy[:a] >= 0).all() and (vacancy[:a] == 0).any() and (caseload[:a] == 35.0).any()
     assert (unallocated[:a] > 0).any() and (vacancy[a:] == -1).all()  # boundary councils untouched
+
+
+def test_a_recount_told_too_few_changed_slots_is_caught_when_validating():
+    m = WorkforceModel(region="bexley_cluster", seed=1, validate=True).run(months=2)
+    w = m.workers
+    moved = np.flatnonzero(w.status == PERM)[:3]
+    w.employer[moved] = (w.employer[moved] + 1) % m.councils.n_active
+    with pytest.raises(AssertionError, match="2 worker slots changed outside the 1 slots"):
+        m.recount(changed=moved[:1])
+    m.recount(changed=moved)  # the truth: no complaint
+    assert np.array_equal(m.councils.perm_count[: m.councils.n_active],
+                          np.bincount(w.employer[w.status == PERM], minlength=m.councils.n)[: m.councils.n_active])
 
 
 def test_sums_by_council_are_the_same():

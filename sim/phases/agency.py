@@ -21,11 +21,12 @@ if TYPE_CHECKING:
     from ..model import WorkforceModel
 
 
-def _end_placements(m: WorkforceModel) -> None:
+def _end_placements(m: WorkforceModel) -> np.ndarray | None:
+    """End placements; returns the slots changed since the recount done here (None if none was)."""
     p, c, w, s, t, rec = m.p, m.councils, m.workers, m.streams, m.tick, m.recorder
     ending = kernels.status_pick(w.status, AGENCY, 1 / p.agency_placement_months, t, s.key("agency_end"))
     if ending.size == 0:
-        return
+        return None
     council = w.employer[ending].astype(np.intp)
     fte = w.fte[ending].astype(float)
     rec.count("agency_ended", council, fte)
@@ -50,14 +51,16 @@ def _end_placements(m: WorkforceModel) -> None:
     w.status[back] = POOL
     w.employer[back] = -1
     w.tenure[back] = 0
+    return ending
 
 
-def _release_surplus(m: WorkforceModel, target: np.ndarray) -> None:
-    """End the placements a council no longer wants (its vacancies fell or its cap was lowered)."""
+def _release_surplus(m: WorkforceModel, target: np.ndarray) -> np.ndarray:
+    """End the placements a council no longer wants (its vacancies fell or its cap was lowered).
+    Returns the slots changed."""
     c, w, t = m.councils, m.workers, m.tick
     surplus = np.floor(c.agency_fte[: c.n_active] - target).astype(np.int64)
     if (surplus < 1).all():
-        return
+        return np.zeros(0, dtype=np.int64)
     placed = kernels.placed_at(w.status, w.employer, AGENCY, surplus >= 1)  # others are all kept: rank only these
     council = w.employer[placed].astype(np.intp)
     keep_cap = np.maximum(0, c.agency_count[: c.n_active] - np.maximum(surplus, 0)).astype(np.int64)
@@ -67,21 +70,20 @@ def _release_surplus(m: WorkforceModel, target: np.ndarray) -> None:
     w.status[out] = POOL
     w.employer[out] = -1
     w.tenure[out] = 0
+    return out
 
 
 def agency_phase(m: WorkforceModel) -> None:
     p, c, w, s, t, rec = m.p, m.councils, m.workers, m.streams, m.tick, m.recorder
     a = c.n_active
-    _end_placements(m)
-    m.recount()
+    m.recount(changed=_end_placements(m))  # None: every slot is compared
     # cover sought: a share of vacancies, within the council's caps (a share cap uses this month's staff)
     target = np.minimum(c.agency_cover_ratio[:a] * c.vacancy_fte[:a], c.agency_cap_fte[:a])
     share = c.agency_cap_share[:a]
     capped = np.flatnonzero(np.isfinite(share))
     if capped.size:
         target[capped] = np.minimum(target[capped], share[capped] * c.perm_fte[capped])
-    _release_surplus(m, target)
-    m.recount()
+    m.recount(changed=_release_surplus(m, target))
 
     # Posts to cover, each with a stable id; pool workers in a stable random order.
     wanted = np.maximum(0, np.floor(target - c.agency_fte[:a] + 0.5)).astype(np.int64)
