@@ -24,15 +24,71 @@ cdef extern from *:
     #define CSW_BYTES_01 0x0101010101010101ULL
     #define CSW_LOW7 0x7F7F7F7F7F7F7F7FULL
     #define CSW_GATHER 0x0102040810204080ULL  /* moves bit 8j + 7 of a word to bit 56 + j (no carries) */
+
+    /* The draws of sim.rng: the splitmix64 finaliser, twice. */
+    static inline uint64_t csw_mix(uint64_t z) {
+        z ^= z >> 30; z *= CSW_M1;
+        z ^= z >> 27; z *= CSW_M2;
+        return z ^ (z >> 31);
+    }
+    /* One uniform [0, 1) from a counter (id << 12 | sub | (tick + 1) << 44) and a stream key. The
+       top 53 bits fit an int64, whose conversion to double is exact (and vectorises). */
+    static inline double csw_draw(uint64_t counter, uint64_t key) {
+        return (double)(int64_t)(csw_mix(csw_mix(counter * CSW_GOLDEN) ^ key) >> 11) * CSW_TO_UNIT;
+    }
+    /* Loops of many draws, compiled twice on x86-64 with GCC 11+ or Clang 12+: for any CPU, and for
+       CPUs with AVX-512 (x86-64-v4), which does 8 draws at once. csw_select_isa picks the version at
+       import. The arithmetic is on integers, so both give the same bits (tests compare them). */
+    #define CSW_RUN_LOOP for (Py_ssize_t j = 0; j < n; j++) out[j] = csw_draw(((uint64_t)(first + j) << 12) | high, key);
+    #define CSW_IDS_LOOP for (Py_ssize_t j = 0; j < n; j++) out[j] = csw_draw(((uint64_t)ids[j] << 12) | high, key);
+    static void csw_draw_run_any(int64_t first, Py_ssize_t n, uint64_t high, uint64_t key, double* out) { CSW_RUN_LOOP }
+    static void csw_draw_ids_any(const int64_t* ids, Py_ssize_t n, uint64_t high, uint64_t key, double* out) { CSW_IDS_LOOP }
+    #if defined(__x86_64__) && ((defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 11) || (defined(__clang__) && __clang_major__ >= 12))
+    #define CSW_HAVE_V4 1
+    __attribute__((target("arch=x86-64-v4")))
+    static void csw_draw_run_v4(int64_t first, Py_ssize_t n, uint64_t high, uint64_t key, double* out) { CSW_RUN_LOOP }
+    __attribute__((target("arch=x86-64-v4")))
+    static void csw_draw_ids_v4(const int64_t* ids, Py_ssize_t n, uint64_t high, uint64_t key, double* out) { CSW_IDS_LOOP }
+    #else
+    #define CSW_HAVE_V4 0
+    #endif
+    static int csw_v4 = 0;
+    /* Use the AVX-512 loops if ``allow``, built, and the CPU has them; returns whether they are used. */
+    static int csw_select_isa(int allow) {
+    #if CSW_HAVE_V4
+        __builtin_cpu_init();
+        csw_v4 = allow && __builtin_cpu_supports("x86-64-v4");
+    #else
+        csw_v4 = 0;
+    #endif
+        return csw_v4;
+    }
+    /* draws for the ids first, first + 1, ..., first + n - 1 */
+    static void csw_draw_run(int64_t first, Py_ssize_t n, uint64_t high, uint64_t key, double* out) {
+    #if CSW_HAVE_V4
+        if (csw_v4) { csw_draw_run_v4(first, n, high, key, out); return; }
+    #endif
+        csw_draw_run_any(first, n, high, key, out);
+    }
+    /* draws for the ids ids[0], ..., ids[n - 1] */
+    static void csw_draw_ids(const int64_t* ids, Py_ssize_t n, uint64_t high, uint64_t key, double* out) {
+    #if CSW_HAVE_V4
+        if (csw_v4) { csw_draw_ids_v4(ids, n, high, key, out); return; }
+    #endif
+        csw_draw_ids_any(ids, n, high, key, out);
+    }
     """
-    const uint64_t GOLDEN "CSW_GOLDEN"
-    const uint64_t M1 "CSW_M1"
-    const uint64_t M2 "CSW_M2"
-    const double TO_UNIT "CSW_TO_UNIT"
     const uint64_t BYTES_01 "CSW_BYTES_01"
     const uint64_t LOW7 "CSW_LOW7"
     const uint64_t GATHER "CSW_GATHER"
+    double _draw "csw_draw"(uint64_t counter, uint64_t key) noexcept nogil
+    void _draw_run "csw_draw_run"(int64_t first, Py_ssize_t n, uint64_t high, uint64_t key, double* out) noexcept nogil
+    void _draw_ids "csw_draw_ids"(const int64_t* ids, Py_ssize_t n, uint64_t high, uint64_t key,
+                                  double* out) noexcept nogil
+    int csw_select_isa(int allow)
+    int csw_v4  # whether the AVX-512 loops are in use
     int __builtin_ctzll(unsigned long long) nogil  # GCC and Clang: index of the lowest set bit
+    int __builtin_popcountll(unsigned long long) nogil
 
 cdef enum:  # the status codes of sim.status
     FREE = 0
@@ -62,29 +118,32 @@ cdef inline uint64_t _status_mask(const int8_t* status, Py_ssize_t base, Py_ssiz
     return mask
 
 
-cdef inline uint64_t _mix(uint64_t z) noexcept nogil:
-    """The splitmix64 finaliser (as sim.rng._mix)."""
-    z ^= z >> 30
-    z *= M1
-    z ^= z >> 27
-    z *= M2
-    z ^= z >> 31
-    return z
+cdef inline void _draws_for(uint64_t mask, Py_ssize_t base, Py_ssize_t n, uint64_t high, uint64_t key,
+                            double* out) noexcept nogil:
+    """``out[j]``: the draw of slot ``base + j``, for every bit j set in ``mask`` (and perhaps
+    others). With AVX-512, a block with many set bits is drawn whole, eight draws at a time."""
+    cdef Py_ssize_t j
+    if csw_v4 and __builtin_popcountll(mask) >= 16:
+        _draw_run(base, min(64, n - base), high, key, out)
+        return
+    while mask:
+        j = __builtin_ctzll(mask)
+        mask &= mask - 1
+        out[j] = _draw((<uint64_t>(base + j) << 12) | high, key)
 
 
-cdef inline double _draw(uint64_t counter, uint64_t key) noexcept nogil:
-    """One uniform [0, 1) from a counter (id << 12 | sub | (tick + 1) << 44) and a stream key."""
-    cdef uint64_t z = _mix(counter * GOLDEN) ^ key
-    return <double>(_mix(z) >> 11) * TO_UNIT
+def select_isa(bint allow_avx512):
+    """Use the AVX-512 versions of the draw loops if ``allow_avx512`` and the CPU has them (and
+    they were built); returns whether they are used."""
+    return bool(csw_select_isa(allow_avx512))
 
 
 def uniform(const int64_t[::1] ids, uint64_t sub, int64_t tick, uint64_t key, double[::1] out):
     """Draws for ``ids`` (all with the same ``sub``) into ``out``."""
-    cdef Py_ssize_t i
     cdef uint64_t high = (<uint64_t>(tick + 1) << 44) | sub
-    with nogil:
-        for i in range(ids.shape[0]):
-            out[i] = _draw((<uint64_t>ids[i] << 12) | high, key)
+    if ids.shape[0]:
+        with nogil:
+            _draw_ids(&ids[0], ids.shape[0], high, key, &out[0])
 
 
 def exit_pick(const int8_t[::1] status, const int16_t[::1] employer, const int16_t[::1] pq,
@@ -93,16 +152,18 @@ def exit_pick(const int8_t[::1] status, const int16_t[::1] employer, const int16
     cdef Py_ssize_t base, i, k = 0, n = status.shape[0]
     cdef uint64_t mask, high = <uint64_t>(tick + 1) << 44
     cdef int stage
+    cdef double u[64]
     out_arr = np.empty(n, dtype=np.int64)
     cdef int64_t[::1] out = out_arr
     with nogil:
         for base in range(0, n, 64):
             mask = _status_mask(&status[0], base, n, PERM)
+            _draws_for(mask, base, n, high, key, u)
             while mask:
                 i = base + __builtin_ctzll(mask)
                 mask &= mask - 1
                 stage = (pq[i] >= 24) + (pq[i] >= 300)
-                if _draw((<uint64_t>i << 12) | high, key) < table[stage, employer[i]] or pq[i] >= career_months:
+                if u[i - base] < table[stage, employer[i]] or pq[i] >= career_months:
                     out[k] = i
                     k += 1
     return out_arr[:k].copy()
@@ -114,12 +175,13 @@ def search_pick(const int8_t[::1] status, const int16_t[::1] employer, const int
     """Slots of the permanent workers who search this month (ascending)."""
     cdef Py_ssize_t base, i, k = 0, n = status.shape[0]
     cdef uint64_t mask, high = <uint64_t>(tick + 1) << 44
-    cdef double r
+    cdef double r, u[64]
     out_arr = np.empty(n, dtype=np.int64)
     cdef int64_t[::1] out = out_arr
     with nogil:
         for base in range(0, n, 64):
             mask = _status_mask(&status[0], base, n, PERM)
+            _draws_for(mask, base, n, high, key, u)
             while mask:
                 i = base + __builtin_ctzll(mask)
                 mask &= mask - 1
@@ -127,7 +189,7 @@ def search_pick(const int8_t[::1] status, const int16_t[::1] employer, const int
                 r = r * (early_multiplier if 18 <= pq[i] < 36 else 1.0)  # x 1.0 is exact
                 r = r if r < 1.0 else 1.0
                 out[k] = i  # kept only if the worker searches
-                k += _draw((<uint64_t>i << 12) | high, key) < r
+                k += u[i - base] < r
     return out_arr[:k].copy()
 
 
@@ -135,16 +197,18 @@ def status_pick(const int8_t[::1] status, int8_t code, double probability, int64
     """Slots with status ``code`` whose draw falls below ``probability`` (ascending)."""
     cdef Py_ssize_t base, i, k = 0, n = status.shape[0]
     cdef uint64_t mask, high = <uint64_t>(tick + 1) << 44
+    cdef double u[64]
     out_arr = np.empty(n, dtype=np.int64)
     cdef int64_t[::1] out = out_arr
     with nogil:
         for base in range(0, n, 64):
             mask = _status_mask(&status[0], base, n, code)
+            _draws_for(mask, base, n, high, key, u)
             while mask:
                 i = base + __builtin_ctzll(mask)
                 mask &= mask - 1
                 out[k] = i
-                k += _draw((<uint64_t>i << 12) | high, key) < probability
+                k += u[i - base] < probability
     return out_arr[:k].copy()
 
 

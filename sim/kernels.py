@@ -28,6 +28,7 @@ except ImportError:  # not built (e.g. running from a source tree without `pip i
 
 COMPILED_AVAILABLE = _compiled is not None and sys.byteorder == "little"  # the scans assume it
 _use_compiled = COMPILED_AVAILABLE and not os.environ.get("CSWSIM_NUMPY_ONLY")
+_avx512 = COMPILED_AVAILABLE and _compiled.select_isa(not os.environ.get("CSWSIM_NO_AVX512"))
 
 NQ_MONTHS, LATE_MONTHS = 24, 300  # career stages: newly qualified (<2 years), mid, late (25+ years)
 EARLY_CAREER = (18, 36)  # months since qualifying with the early-career search multiplier
@@ -42,6 +43,19 @@ def use_compiled(on: bool) -> None:
     """Use the compiled kernels (if built) or, with ``on=False``, the numpy versions from now on."""
     global _use_compiled
     _use_compiled = COMPILED_AVAILABLE and on
+
+
+def avx512() -> bool:
+    """Whether the compiled draw loops use AVX-512 (the CPU has it, and ``CSWSIM_NO_AVX512`` is not
+    set). They give the same bits either way, eight draws at a time with it."""
+    return _avx512 and _use_compiled
+
+
+def use_avx512(on: bool) -> bool:
+    """Let the compiled draw loops use AVX-512 (if the CPU has it) or not; returns whether they do."""
+    global _avx512
+    _avx512 = COMPILED_AVAILABLE and _compiled.select_isa(on)
+    return avx512()
 
 
 @contextmanager

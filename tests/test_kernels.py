@@ -64,6 +64,26 @@ def test_uniform_draws_are_the_same_bits(sub):
     assert same(a, two_d)
 
 
+@pytest.mark.parametrize("avx512", [True, False])
+def test_draw_loops_give_the_same_bits_with_and_without_avx512(model, avx512):
+    """The compiled draw loops have an AVX-512 version (used when the CPU has it) and a version for
+    any CPU; both must give numpy's bits, in the plain draws and in the scans that draw per slot."""
+    m, w = model, model.workers
+    before = kernels.avx512()
+    try:
+        assert kernels.use_avx512(avx512) == kernels.avx512() and (avx512 or not kernels.avx512())
+        ids = np.r_[np.arange(5000), np.random.default_rng(0).integers(0, 2**31, 3000)]
+        (a, _), (b, _) = both(kernels.uniform, ids, 9, np.uint64(0xABCDEF), 3)
+        assert same(a, b)
+        (a, _), (b, _) = both(kernels.search_pick, w.status, w.employer, w.home, w.pq_months,
+                              search_rate_table(m) * 5, m.p.search_early_career_multiplier, 9, np.uint64(7))
+        assert same(a, b) and a.size > 100
+        (a, _), (b, _) = both(kernels.status_pick, w.status, PERM, 0.5, 9, np.uint64(5))
+        assert same(a, b) and a.size > 100
+    finally:
+        kernels.use_avx512(before)
+
+
 def test_monthly_decisions_are_the_same(model):
     m, w = model, model.workers
     cols = (w.status, w.employer, w.pq_months)
