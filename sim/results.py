@@ -29,7 +29,7 @@ def record_phase(m: WorkforceModel, initial: bool = False) -> None:
     m.recount()
     c, w, p, a = m.councils, m.workers, m.p, m.councils.n_active
     nq_fte = np.zeros(c.n)
-    pool_count = kernels.record_pass(w.status, w.employer, w.pq_months, w.tenure, w.fte, not initial, nq_fte)
+    pool_count = kernels.record_pass(*w.live("status", "employer", "pq_months", "tenure", "fte"), not initial, nq_fte)
     # pay bill: FTE x pay, less the discount for the newly qualified, x oncost, a month of it
     pay_bill = (c.pay_gbp[:a] * c.perm_fte[:a] - p.nq_pay_discount_gbp * nq_fte[:a]) * (p.oncost_multiplier / 12)
     agency_mult = np.minimum(p.agency_cost_multiplier, c.agency_price_cap[:a])

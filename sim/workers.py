@@ -3,7 +3,8 @@
 A slot is a worker's stable identity for random draws (see :mod:`sim.rng`). Slots are never
 appended to: the table starts with room to spare, new workers take the lowest free slots, and the
 table doubles its capacity in the rare month it runs out (draws depend on slot numbers only, so
-growing changes nobody's numbers).
+growing changes nobody's numbers). Slots at or above the high-water mark ``used`` have never been
+taken, so scans over the workers look at ``live`` columns (the slots below it) only.
 """
 
 from __future__ import annotations
@@ -42,13 +43,19 @@ class WorkerTable:
         self.capacity = int(capacity)
         for name, (dtype, empty) in COLUMNS.items():
             setattr(self, name, np.full(self.capacity, empty, dtype=dtype))
+        self.used = 0  # 1 + the highest slot ever taken: every slot from here up is free
         self._tally: _Tally | None = None
+
+    def live(self, *names: str) -> tuple[np.ndarray, ...]:
+        """Views of the named columns over the slots below the high-water mark (the rest are free)."""
+        return tuple(getattr(self, name)[: self.used] for name in names)
 
     def with_status(self, *codes: int) -> np.ndarray:
         """Slots whose status is one of ``codes`` (ascending)."""
+        status = self.status[: self.used]
         if len(codes) == 1:
-            return np.flatnonzero(self.status == codes[0])
-        return np.flatnonzero(np.isin(self.status, codes))
+            return np.flatnonzero(status == codes[0])
+        return np.flatnonzero(np.isin(status, codes))
 
     def count(self, code: int) -> int:
         return int(np.count_nonzero(self.status == code))
@@ -59,6 +66,8 @@ class WorkerTable:
         if free.size < n:
             self._grow(max(self.capacity, n - free.size))
             free = kernels.first_with_status(self.status, FREE, n)
+        if free.size:
+            self.used = max(self.used, int(free[-1]) + 1)
         return free
 
     def release(self, slots: np.ndarray) -> None:
@@ -89,7 +98,9 @@ class WorkerTable:
             t = self._tally = _Tally(n, self.status.copy(), self.employer.copy(), self.fte.copy())
             kernels.add_to_tally(t.status, t.employer, t.fte, 1, t.count, t.total)
         else:
-            columns = (self.status, self.employer, self.fte, t.status, t.employer, t.fte, t.count, t.total)
+            u = self.used  # the slots above have never been taken (here and in the copies)
+            columns = (self.status[:u], self.employer[:u], self.fte[:u], t.status[:u], t.employer[:u], t.fte[:u],
+                       t.count, t.total)
             kernels.tally(*columns, only=changed)
             if changed is not None and check and (missed := kernels.tally(*columns)):
                 raise AssertionError(f"{missed} worker slots changed outside the {len(changed)} slots said to")

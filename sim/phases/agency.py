@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 def _end_placements(m: WorkforceModel) -> np.ndarray | None:
     """End placements; returns the slots changed since the recount done here (None if none was)."""
     p, c, w, s, t, rec = m.p, m.councils, m.workers, m.streams, m.tick, m.recorder
-    ending = kernels.status_pick(w.status, AGENCY, 1 / p.agency_placement_months, t, s.key("agency_end"))
+    ending = kernels.status_pick(*w.live("status"), AGENCY, 1 / p.agency_placement_months, t, s.key("agency_end"))
     if ending.size == 0:
         return None
     council = w.employer[ending].astype(np.intp)
@@ -61,7 +61,8 @@ def _release_surplus(m: WorkforceModel, target: np.ndarray) -> np.ndarray:
     surplus = np.floor(c.agency_fte[: c.n_active] - target).astype(np.int64)
     if (surplus < 1).all():
         return np.zeros(0, dtype=np.int64)
-    placed = kernels.placed_at(w.status, w.employer, AGENCY, surplus >= 1)  # others are all kept: rank only these
+    # only placements at councils with a surplus can end: rank only those
+    placed = kernels.placed_at(*w.live("status", "employer"), AGENCY, surplus >= 1)
     council = w.employer[placed].astype(np.intp)
     keep_cap = np.maximum(0, c.agency_count[: c.n_active] - np.maximum(surplus, 0)).astype(np.int64)
     kept = ration(council, m.streams.uniform("agency_release", t, placed), keep_cap)
@@ -108,4 +109,4 @@ def agency_phase(m: WorkforceModel) -> None:
         rec.count("agency_placed", outside, w.fte[new].astype(float))
 
     # Agency workers between placements drift away.
-    w.release(kernels.status_pick(w.status, POOL, p.agency_pool_exit_per_month, t, s.key("agency_pool_exit")))
+    w.release(kernels.status_pick(*w.live("status"), POOL, p.agency_pool_exit_per_month, t, s.key("agency_pool_exit")))

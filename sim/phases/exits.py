@@ -26,7 +26,7 @@ def hazard_table(m: WorkforceModel) -> np.ndarray:
 def exits_phase(m: WorkforceModel) -> None:
     """Permanent workers leave the profession at their hazard, or retire at the end of a career."""
     w = m.workers
-    gone = kernels.exit_pick(w.status, w.employer, w.pq_months, hazard_table(m), m.tick, m.streams.key("exit"),
+    gone = kernels.exit_pick(*w.live("status", "employer", "pq_months"), hazard_table(m), m.tick, m.streams.key("exit"),
                              m.p.career_months)
     m.recorder.count("leavers_out_of_profession", w.employer[gone], w.fte[gone].astype(float))
     m.on_permanent_exit(gone)

@@ -65,7 +65,7 @@ def option_utilities(m: WorkforceModel, slots: np.ndarray) -> tuple[np.ndarray, 
 def moves_phase(m: WorkforceModel) -> None:
     """Search, choose, ration by vacancies, and move."""
     w, c, s, t, rec = m.workers, m.councils, m.streams, m.tick, m.recorder
-    slots = kernels.search_pick(w.status, w.employer, w.home, w.pq_months, search_rate_table(m),
+    slots = kernels.search_pick(*w.live("status", "employer", "home", "pq_months"), search_rate_table(m),
                                 m.p.search_early_career_multiplier, t, s.key("search"))
     if slots.size == 0:
         return
