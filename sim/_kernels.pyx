@@ -492,6 +492,29 @@ def new_worker_columns(const int64_t[::1] slots, const int64_t[::1] council, int
             fte[slot] = <float>fte_of_council[c] if fte_of_council is not None else 1.0
 
 
+def od_table(const int64_t[::1] origin, const int64_t[::1] destination, const double[::1] fte, int64_t n_all):
+    """Rows (origin, destination, heads, FTE) of the distinct pairs, by origin then destination."""
+    cdef Py_ssize_t i, j, k = -1, n = origin.shape[0]
+    key_arr = np.empty(n, dtype=np.int64)
+    cdef int64_t[::1] key = key_arr
+    for i in range(n):
+        key[i] = origin[i] * n_all + destination[i]
+    cdef const int64_t[::1] order = np.argsort(key_arr, kind="stable")  # ties keep their order
+    cdef Py_ssize_t distinct = 0
+    for j in range(n):
+        distinct += j == 0 or key[order[j]] != key[order[j - 1]]
+    out_arr = np.zeros((distinct, 4))
+    cdef double[:, ::1] out = out_arr
+    for j in range(n):
+        i = order[j]
+        if j == 0 or key[i] != key[order[j - 1]]:
+            k += 1
+            out[k, 0], out[k, 1] = <double>origin[i], <double>destination[i]
+        out[k, 2] += 1.0
+        out[k, 3] += fte[i]
+    return out_arr
+
+
 def post_ids(const int64_t[::1] counts, int64_t shift):
     """For integer counts per council, the council of each post and its id ``council << shift | k``."""
     cdef Py_ssize_t c, k, j = 0, total = 0

@@ -371,6 +371,20 @@ def new_worker_columns(slots: np.ndarray, council: np.ndarray, code: int, reach:
     fte[slots] = 1.0 if fte_of_council is None else fte_of_council[council]
 
 
+def od_table(origin: np.ndarray, destination: np.ndarray, fte: np.ndarray, n_all: int) -> np.ndarray:
+    """Moves summed by (origin, destination) pair: rows (origin, destination, heads, FTE), sorted by
+    origin then destination; destinations are below ``n_all``. The FTEs of a pair are summed in the
+    order given."""
+    if _use_compiled:
+        return _compiled.od_table(np.ascontiguousarray(origin, dtype=np.int64),
+                                  np.ascontiguousarray(destination, dtype=np.int64),
+                                  np.ascontiguousarray(fte, dtype=float), n_all)
+    pairs, which = np.unique(origin * n_all + destination, return_inverse=True)
+    heads = np.bincount(which, minlength=pairs.size).astype(float)
+    total = np.bincount(which, weights=fte, minlength=pairs.size)
+    return np.column_stack([pairs // n_all, pairs % n_all, heads, total])
+
+
 def post_ids(counts: np.ndarray, shift: int) -> tuple[np.ndarray, np.ndarray]:
     """For integer counts per council (negative counts as 0), the council of each post and the
     post's stable id ``council << shift | k`` (k = 0, 1, ... within the council)."""

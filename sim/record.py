@@ -83,13 +83,8 @@ class Recorder:
     def _od_table(self, n_all: int) -> np.ndarray:
         if not self._moves:
             return np.zeros((0, 4))
-        o = np.concatenate([m[0] for m in self._moves])
-        d = np.concatenate([m[1] for m in self._moves])
-        f = np.concatenate([m[2] for m in self._moves])
-        pairs, which = np.unique(o * n_all + d, return_inverse=True)  # a few hundred moves: sort them
-        heads = np.bincount(which, minlength=pairs.size).astype(float)
-        fte = np.bincount(which, weights=f, minlength=pairs.size)
-        return np.column_stack([pairs // n_all, pairs % n_all, heads, fte])
+        o, d, f = (np.concatenate(parts) for parts in zip(*self._moves, strict=True))
+        return kernels.od_table(o, d, f, n_all)
 
     def _ensure(self, rows: int) -> None:
         cap = self.stock[STOCKS[0]].shape[0]
