@@ -30,13 +30,11 @@ def search_rate_table(m: WorkforceModel) -> np.ndarray:
     gap between the best pay in reach of home and the employer's pay."""
     p, c = m.p, m.councils
     overload = np.maximum(0.0, c.caseload - p.caseload_tolerable)
-    gap = m.best_log_pay_in_reach()[:, None] - m.log_pay()[None, :]
-    np.maximum(gap, 0.0, out=gap)
-    gap *= p.search_pay_gap_weight
-    gap += (p.search_overload_per_case * overload)[None, :]
-    np.exp(gap, out=gap)
-    gap *= p.search_rate_per_month
-    return gap
+    rate = kernels.pay_gap_term(m.best_log_pay_in_reach(), m.log_pay(), p.search_pay_gap_weight,
+                                p.search_overload_per_case * overload)
+    np.exp(rate, out=rate)
+    rate *= p.search_rate_per_month
+    return rate
 
 
 def option_utilities(m: WorkforceModel, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
