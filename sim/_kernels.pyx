@@ -7,7 +7,7 @@ tests compare them on every kernel, and whole runs with and without them). Read 
 for what they compute; this file only says how, in C.
 """
 
-from libc.stdint cimport int8_t, int16_t, int64_t, uint8_t, uint32_t, uint64_t
+from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free
 from libc.string cimport memcpy
 
@@ -526,6 +526,21 @@ def od_table(const int64_t[::1] origin, const int64_t[::1] destination, const do
         out[k, 2] += 1.0
         out[k, 3] += fte[i]
     return out_arr
+
+
+def release(const int64_t[::1] slots, int8_t[::1] status, int16_t[::1] employer, int16_t[::1] home,
+            int16_t[::1] pq, int16_t[::1] tenure, float[::1] fte, float[::1] taste, int32_t[::1] left_perm_tick,
+            int32_t[::1] hired_tick, int32_t never):
+    """Empty the given slots: every column back to its empty value (see sim.workers.COLUMNS)."""
+    cdef Py_ssize_t j, i, n = status.shape[0]
+    for j in range(slots.shape[0]):
+        if not 0 <= slots[j] < n:
+            raise IndexError(f"slot {slots[j]} out of range 0..{n - 1}")
+    with nogil:
+        for j in range(slots.shape[0]):
+            i = slots[j]
+            status[i], employer[i], home[i], pq[i], tenure[i] = FREE, -1, -1, 0, 0
+            fte[i], taste[i], left_perm_tick[i], hired_tick[i] = 0.0, 1.0, never, never
 
 
 def post_ids(const int64_t[::1] counts, int64_t shift):

@@ -399,6 +399,11 @@ def od_table(origin: np.ndarray, destination: np.ndarray, fte: np.ndarray, n_all
     return np.column_stack([pairs // n_all, pairs % n_all, heads, total])
 
 
+def release(slots: np.ndarray, *columns_and_never: np.ndarray | int) -> None:
+    """Compiled only: :meth:`sim.workers.WorkerTable.release`, which is also its numpy version."""
+    _compiled.release(np.ascontiguousarray(slots, dtype=np.int64), *columns_and_never)
+
+
 def post_ids(counts: np.ndarray, shift: int) -> tuple[np.ndarray, np.ndarray]:
     """For integer counts per council (negative counts as 0), the council of each post and the
     post's stable id ``council << shift | k`` (k = 0, 1, ... within the council)."""

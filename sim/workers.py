@@ -72,6 +72,10 @@ class WorkerTable:
 
     def release(self, slots: np.ndarray) -> None:
         """Empty the given slots (the workers left the simulated market)."""
+        if kernels.compiled():  # one pass over the slots, for the columns listed (tests check it covers COLUMNS)
+            kernels.release(slots, self.status, self.employer, self.home, self.pq_months, self.tenure, self.fte,
+                            self.taste_pay, self.left_perm_tick, self.hired_tick, NEVER)
+            return
         for name, (_, empty) in COLUMNS.items():
             getattr(self, name)[slots] = empty
 

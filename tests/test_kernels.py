@@ -13,7 +13,7 @@ from sim.model import WorkforceModel
 from sim.phases.exits import hazard_table
 from sim.phases.moves import search_rate_table
 from sim.scenario import Scenario
-from sim.workers import AGENCY, FREE, PERM, POOL
+from sim.workers import AGENCY, FREE, PERM, POOL, WorkerTable
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "experiments" / "scenarios"
 
@@ -194,6 +194,25 @@ def test_search_rate_exponent_is_the_same(model):
     assert same(a, b) and a.shape == (best.size, log_pay.size)
     assert np.allclose(a, np.maximum(best[:, None] - log_pay[None, :], 0) * 2.5 + term[None, :])
     assert (a == term[None, :]).any() and (a > term[None, :]).any()  # some pay gaps, some none
+
+
+def test_release_empties_every_column_the_same_way(model):
+    """The compiled release names the columns it empties: it must cover every column of COLUMNS."""
+    from sim.workers import COLUMNS
+
+    w = model.workers
+    slots = np.flatnonzero(w.status != FREE)[::5]
+    tables = []
+    for numpy_only in (False, True):
+        table = WorkerTable(w.capacity)
+        for name in COLUMNS:
+            getattr(table, name)[:] = getattr(w, name)
+        with kernels.numpy_only(numpy_only):
+            table.release(slots)
+        tables.append(table)
+    for name, (_, empty) in COLUMNS.items():
+        a, b = getattr(tables[0], name), getattr(tables[1], name)
+        assert np.array_equal(a, b) and (a[slots] == empty).all(), name
 
 
 def test_workload_is_the_same():
