@@ -358,8 +358,9 @@ def option_table(const int64_t[::1] slots, const int16_t[::1] employer, const in
                 o = o if o >= 0 else 0
                 option[i, j] = o
                 heard = _draw((<uint64_t>slot << 12) | <uint64_t>j | high, offer_key)
-                available[i, j + 1] = (reach[h, j] >= 0 and o != e and heard < offer_probability[o]
-                                       and has_vacancy[o])
+                # & rather than "and": no branches to mispredict
+                available[i, j + 1] = ((reach[h, j] >= 0) & (o != e) & (heard < offer_probability[o])
+                                       & (has_vacancy[o] != 0))
                 utility[i, j + 1] = b * offer_log_pay[o] + council_term[o] - b_commute * dist_km[h, o] - switching_cost
             utility[i, width + 1] = b * (log_pay[e] + log_agency_premium) + agency_constant + ofsted_half - switching_cost
             available[i, width + 1] = agency_ok[i]
@@ -368,46 +369,46 @@ def option_table(const int64_t[::1] slots, const int16_t[::1] employer, const in
 def logit_shift(const double[:, ::1] utility, const uint8_t[:, ::1] available, double[::1] out):
     """The utilities of the available options, row by row, less their row's largest, packed into
     ``out`` (unavailable options have weight 0 and are left out: numpy's exp of -inf is slow).
-    Returns how many were written."""
+    Returns how many were written. Availability follows no pattern, so the loops are branch-free."""
     cdef Py_ssize_t i, j, k = 0, m = utility.shape[1]
-    cdef double top
+    cdef double top, x
     cdef double minus_inf = -float("inf")
     with nogil:
         for i in range(utility.shape[0]):
             top = minus_inf
             for j in range(m):
-                if available[i, j] and utility[i, j] > top:
-                    top = utility[i, j]
+                x = utility[i, j] if available[i, j] else minus_inf
+                top = x if x > top else top
             for j in range(m):
-                if available[i, j]:
-                    out[k] = utility[i, j] - top
-                    k += 1
+                out[k] = utility[i, j] - top
+                k += available[i, j] != 0  # kept only if available
     return k
 
 
 def logit_pick(const double[::1] packed, const double[::1] u, const uint8_t[:, ::1] available, int64_t[::1] pick):
     """Invert each row's cumulative weights (summed left to right; ``packed`` holds the weights of
-    the available options, the others weigh 0) at ``u`` times the row's total."""
+    the available options, the others weigh 0) at ``u`` times the row's total. ``packed`` must have
+    one entry more than the weights, set to 0 (read, times 0, after the last unavailable option);
+    the weights are finite and >= 0, so w x 1 = w and w x 0 = 0 exactly."""
     cdef Py_ssize_t i, j, k, last, start = 0, p, m = available.shape[1]
     cdef double cum, threshold, weight
+    cdef uint8_t a
     with nogil:
         for i in range(available.shape[0]):
             cum, p = 0.0, start
             for j in range(m):
-                if available[i, j]:
-                    cum = cum + packed[p]
-                    p += 1
+                a = available[i, j] != 0
+                cum = cum + packed[p] * a
+                p += a
             threshold = u[i] * cum
             cum, k, last, p = 0.0, 0, 0, start
             for j in range(m):
-                weight = 0.0
-                if available[i, j]:
-                    weight = packed[p]
-                    p += 1
-                    last = j
+                a = available[i, j] != 0
+                weight = packed[p] * a
+                p += a
+                last = j if a else last
                 cum = cum + weight
-                if cum < threshold:
-                    k += 1
+                k += cum < threshold
             pick[i] = k if k < last else last
             start = p
 

@@ -312,10 +312,11 @@ def logit_choice(utility: np.ndarray, available: np.ndarray, u: np.ndarray) -> n
     if n == 0:
         return np.zeros(0, dtype=np.intp)
     if _use_compiled:
-        packed, pick = np.empty(n * width), np.empty(n, dtype=np.int64)
+        packed, pick = np.empty(n * width + 1), np.empty(n, dtype=np.int64)
         flags = np.ascontiguousarray(available).view(np.uint8)
         k = _compiled.logit_shift(np.ascontiguousarray(utility), flags, packed)
         np.exp(packed[:k], out=packed[:k])  # only the available options: exp(-inf) is numpy's slow path
+        packed[k] = 0.0
         _compiled.logit_pick(packed, u, flags, pick)
         return pick
     weight = np.where(available, utility, -np.inf)
