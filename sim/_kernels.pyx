@@ -88,7 +88,6 @@ cdef extern from *:
     int csw_select_isa(int allow)
     int csw_v4  # whether the AVX-512 loops are in use
     int __builtin_ctzll(unsigned long long) nogil  # GCC and Clang: index of the lowest set bit
-    int __builtin_popcountll(unsigned long long) nogil
 
 cdef enum:  # the status codes of sim.status
     FREE = 0
@@ -118,12 +117,20 @@ cdef inline uint64_t _status_mask(const int8_t* status, Py_ssize_t base, Py_ssiz
     return mask
 
 
+cdef inline int _popcount(uint64_t x) noexcept nogil:
+    """Number of set bits, by adding neighbouring counts within the word (baseline x86-64 has no
+    popcount instruction: the compiler's builtin would be a library call)."""
+    x = x - ((x >> 1) & 0x5555555555555555ULL)
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL)
+    return <int>((((x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL) * BYTES_01) >> 56)
+
+
 cdef inline void _draws_for(uint64_t mask, Py_ssize_t base, Py_ssize_t n, uint64_t high, uint64_t key,
                             double* out) noexcept nogil:
     """``out[j]``: the draw of slot ``base + j``, for every bit j set in ``mask`` (and perhaps
     others). With AVX-512, a block with many set bits is drawn whole, eight draws at a time."""
     cdef Py_ssize_t j
-    if csw_v4 and __builtin_popcountll(mask) >= 16:
+    if csw_v4 and _popcount(mask) >= 16:
         _draw_run(base, min(64, n - base), high, key, out)
         return
     while mask:
