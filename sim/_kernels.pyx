@@ -450,15 +450,18 @@ def record_pass(const int8_t[::1] status, const int16_t[::1] employer, int16_t[:
 
 def first_with_status(const int8_t[::1] status, int8_t code, Py_ssize_t n):
     """The first ``n`` slots (ascending) with status ``code``, or all of them if fewer."""
-    cdef Py_ssize_t i, k = 0
-    out_arr = np.empty(n, dtype=np.int64)
+    cdef Py_ssize_t base, k = 0, size = status.shape[0]
+    cdef uint64_t mask
+    out_arr = np.empty(max(0, min(n, size)), dtype=np.int64)
     cdef int64_t[::1] out = out_arr
     with nogil:
-        for i in range(status.shape[0]):
-            if k == n:
+        for base in range(0, size, 64):
+            if k >= n:
                 break
-            if status[i] == code:
-                out[k] = i
+            mask = _status_mask(&status[0], base, size, code)
+            while mask and k < n:
+                out[k] = base + __builtin_ctzll(mask)
+                mask &= mask - 1
                 k += 1
     return out_arr[:k]
 

@@ -54,7 +54,7 @@ class WorkerTable:
         """Slots whose status is one of ``codes`` (ascending)."""
         status = self.status[: self.used]
         if len(codes) == 1:
-            return np.flatnonzero(status == codes[0])
+            return kernels.first_with_status(status, codes[0], status.size)
         return np.flatnonzero(np.isin(status, codes))
 
     def count(self, code: int) -> int:

@@ -116,6 +116,9 @@ def test_status_scans_find_every_slot_whatever_the_length(n):
         assert same(a, b) and np.array_equal(a, np.flatnonzero(status == code))
         (a, _), (b, _) = both(kernels.placed_at, status, employer, code, np.arange(7) % 2 == 1)
         assert same(a, b) and np.array_equal(a, np.flatnonzero((status == code) & (employer % 2 == 1)))
+        for first in (0, 1, 70, n + 5):
+            (a, _), (b, _) = both(kernels.first_with_status, status, code, first)
+            assert same(a, b) and np.array_equal(a, np.flatnonzero(status == code)[:first])
 
 
 def test_tally_and_record_pass_are_the_same(model):
