@@ -58,6 +58,9 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
     out["england"] = measure("engine", region="england", years=args.years, repeat=args.repeat)
     out["numpy_only"] = measure("engine", region="england", years=args.years, repeat=max(1, args.repeat - 2),
                                 memory=False, numpy_only=True)
+    if out["england"].get("avx512"):
+        out["no_avx512"] = measure("engine", region="england", years=args.years, repeat=max(1, args.repeat - 2),
+                                   memory=False, avx512=False)
     if not args.no_reference:
         out["side_by_side"] = [side_by_side(region, args) for region in args.ref_regions]
     out["scaling"] = [measure("engine", region="england", years=args.years, scale=s,
@@ -85,7 +88,15 @@ def render(res: dict[str, Any]) -> str:
              f"peak RSS <= {GOAL_MB:.0f} MB: {'met' if e['peak_rss_mb'] <= GOAL_MB else 'NOT met'}",
              f"   compiled kernels: {'in use' if e.get('compiled') else 'NOT in use (numpy only)'}; the same run "
              f"with numpy only (CSWSIM_NUMPY_ONLY=1): run {npo['run_s']:.3f} s, {per_wm_us(npo):.3f} us/wm, "
-             f"{npo['run_s'] / e['run_s']:.1f} times slower", ""]
+             f"{npo['run_s'] / e['run_s']:.1f} times slower"]
+    if "no_avx512" in res:
+        na = res["no_avx512"]
+        lines.append(f"   draws with AVX-512: in use; the same run without (CSWSIM_NO_AVX512=1, as on a CPU without "
+                     f"it): run {na['run_s']:.3f} s, {per_wm_us(na):.3f} us/wm, "
+                     f"{na['run_s'] / e['run_s']:.2f} times slower")
+    else:
+        lines.append("   draws with AVX-512: not in use (this CPU lacks it, or CSWSIM_NO_AVX512 is set)")
+    lines.append("")
     lines += _side_by_side(res)
     lines += _scaling(res["scaling"]) + _phases(res["phases"])
     return "\n".join(lines)

@@ -41,11 +41,12 @@ def _peak_rss_mb() -> float:
 
 
 def engine(region: str = "england", years: float = 10, scale: float = 1.0, repeat: int = 3,
-           seed: int = 1, memory: bool = True, numpy_only: bool = False) -> dict[str, Any]:
+           seed: int = 1, memory: bool = True, numpy_only: bool = False, avx512: bool = True) -> dict[str, Any]:
     """Build and run the engine ``repeat`` times; best times, the results table, and peak memory
-    (``numpy_only``: without the compiled kernels)."""
+    (``numpy_only``: without the compiled kernels; ``avx512=False``: their draws without AVX-512)."""
     if numpy_only:
         kernels.use_compiled(False)  # for the rest of this (fresh) process
+    kernels.use_avx512(avx512)
     best: dict[str, float] = {}
     months = int(round(years * 12))
     with scaled_census(scale):
@@ -58,6 +59,7 @@ def engine(region: str = "england", years: float = 10, scale: float = 1.0, repea
                                ("cpu_run_s", cr)):
                 best[key] = min(best.get(key, float("inf")), value)
         out: dict[str, Any] = {"region": region, "years": years, "scale": scale, **best, "compiled": kernels.compiled(),
+                               "avx512": kernels.avx512(),
                                "worker_months": engine_worker_months(m),
                                "workers_start": int(m.recorder.stock["perm_count"][0].sum()
                                                     + m.recorder.stock["agency_count"][0].sum()),
