@@ -109,7 +109,7 @@ def build_workforce(m: WorkforceModel, census: pd.DataFrame) -> None:
     pick = np.linspace(0, max(where_agency.size - 1, 0), pool).astype(np.int64)
     pool_where = where_agency[pick] if where_agency.size else np.zeros(pool, dtype=np.int64)
     pooled = m.new_workers(pool_where, status=POOL, new_qualifier=False, agency=True, initial=True)
-    m.workers.employer[pooled] = -1
+    m.workers.edit(pooled, employer=-1)
 
 
 def fill_new_workers(m: WorkforceModel, slots: np.ndarray, council: np.ndarray, status: int,
@@ -119,7 +119,7 @@ def fill_new_workers(m: WorkforceModel, slots: np.ndarray, council: np.ndarray, 
     # status, employer, FTE and home: the council itself, or (for some) a simulated neighbour
     kernels.new_worker_columns(slots, council, status, m.reach, m.councils.n_active, HOME_ELSEWHERE_SHARE, t,
                                s.key("home_pick"), s.key("home"), None if agency else m.fte_ratio,
-                               w.status, w.employer, w.home, w.fte)
+                               *w.writable("status", "employer", "home", "fte", changed=slots))
     u = s.uniform("experience", t, slots)
     if new_qualifier:
         pq = np.zeros(slots.size)

@@ -171,14 +171,10 @@ class WorkforceModel(mesa.Model):
     def council_index(self, name: str, where: str = "council") -> int:
         return build.resolve_council(self, name, where)
 
-    def recount(self, changed: np.ndarray | None = None) -> None:
-        """Recompute every council's stocks, vacancies and caseload from the worker columns.
-
-        ``changed``: the only worker slots whose status, employer or FTE can have changed since the
-        last recount, when the caller knows them (saves comparing every slot; in validating mode
-        every slot is compared anyway and a slot changed outside them is an error)."""
+    def recount(self) -> None:
+        """Recompute every council's stocks, vacancies and caseload from the worker columns."""
         c = self.councils
-        self.workers.stocks(c.stocks, changed, check=self.validate)  # incremental, exact
+        self.workers.stocks(c.stocks, check=self.validate)  # incremental, exact
         kernels.workload(c.n_active, c.perm_fte, c.agency_fte, c.establishment_fte, c.case_holder_share, c.cases,
                          self.p.caseload_max, c.vacancy_fte, c.caseload, c.unallocated_cases)
 

@@ -4,7 +4,13 @@ A slot is a worker's stable identity for random draws (see :mod:`sim.rng`). Slot
 appended to: the table starts with room to spare, new workers take the lowest free slots, and the
 table doubles its capacity in the rare month it runs out (draws depend on slot numbers only, so
 growing changes nobody's numbers). Slots at or above the high-water mark ``used`` have never been
-taken, so scans over the workers look at ``live`` columns (the slots below it) only.
+written, so scans over the workers look at ``live`` columns (the slots below it) only.
+
+The councils' stocks are a running tally of the status, employer and FTE columns. Those three are
+read-only arrays: they change only through :meth:`WorkerTable.edit`, :meth:`WorkerTable.release`
+and new workers' :meth:`WorkerTable.writable` columns, which note the slots they touch, so that a
+recount re-tallies those slots only (a direct write raises numpy's "assignment destination is
+read-only").
 """
 
 from __future__ import annotations
@@ -30,21 +36,57 @@ COLUMNS: dict[str, tuple[type, float]] = {
 }
 
 
+TALLIED = ("status", "employer", "fte")  # the columns the council stocks are counted from
+
+
 class WorkerTable:
     """The population of social workers as columns.
 
     Attributes:
         capacity: number of slots.
+        used: 1 + the highest slot ever written (every slot from there up is free).
         status, employer, home, pq_months, tenure, fte, taste_pay, left_perm_tick, hired_tick:
-            one numpy array per column, of length ``capacity``.
+            one numpy array per column, of length ``capacity``; ``status``, ``employer`` and ``fte``
+            are read-only (write them with :meth:`edit`).
     """
 
     def __init__(self, capacity: int) -> None:
         self.capacity = int(capacity)
-        for name, (dtype, empty) in COLUMNS.items():
-            setattr(self, name, np.full(self.capacity, empty, dtype=dtype))
-        self.used = 0  # 1 + the highest slot ever taken: every slot from here up is free
+        self._columns = {name: np.full(self.capacity, empty, dtype=dtype) for name, (dtype, empty) in COLUMNS.items()}
+        self._expose()
+        self.used = 0
         self._tally: _Tally | None = None
+        self._changed: list[np.ndarray] = []  # slots whose tallied columns were written since the last tally
+
+    def _expose(self) -> None:
+        """The columns as attributes: the tallied ones as read-only views."""
+        for name, column in self._columns.items():
+            if name in TALLIED:
+                column = column.view()
+                column.flags.writeable = False
+            setattr(self, name, column)
+
+    def edit(self, slots: np.ndarray, **values: np.ndarray | float) -> None:
+        """Set columns of the workers in ``slots`` (index arrays; one value, or one per slot), e.g.
+        ``edit(who, status=POOL, employer=-1, tenure=0)``."""
+        for name, value in values.items():
+            if name not in self._columns:
+                raise KeyError(f"no worker column {name!r} (columns: {', '.join(self._columns)})")
+            self._columns[name][slots] = value
+        if not values.keys().isdisjoint(TALLIED):
+            self._note(slots)
+
+    def writable(self, *names: str, changed: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The named columns, writable, for a kernel that writes the slots ``changed`` (noted)."""
+        self._note(changed)
+        return tuple(self._columns[name] for name in names)
+
+    def _note(self, slots: np.ndarray) -> None:
+        """Note slots whose tallied columns are being written (and raise the high-water mark)."""
+        slots = np.asarray(slots, dtype=np.int64)
+        if slots.size:
+            self._changed.append(slots)
+            self.used = max(self.used, int(slots.max()) + 1)
 
     def live(self, *names: str) -> tuple[np.ndarray, ...]:
         """Views of the named columns over the slots below the high-water mark (the rest are free)."""
@@ -61,60 +103,60 @@ class WorkerTable:
         return int(np.count_nonzero(self.status == code))
 
     def take_free(self, n: int) -> np.ndarray:
-        """Reserve ``n`` free slots (the lowest numbered), growing the table if needed."""
+        """The ``n`` lowest-numbered free slots, growing the table if needed (they stay free until
+        written)."""
         free = kernels.first_with_status(self.status, FREE, n)
         if free.size < n:
             self._grow(max(self.capacity, n - free.size))
             free = kernels.first_with_status(self.status, FREE, n)
-        if free.size:
-            self.used = max(self.used, int(free[-1]) + 1)
         return free
 
     def release(self, slots: np.ndarray) -> None:
         """Empty the given slots (the workers left the simulated market)."""
-        if kernels.compiled():  # one pass over the slots, for the columns listed (tests check it covers COLUMNS)
-            kernels.release(slots, self.status, self.employer, self.home, self.pq_months, self.tenure, self.fte,
-                            self.taste_pay, self.left_perm_tick, self.hired_tick, NEVER)
+        columns = self.writable(*COLUMNS, changed=slots)
+        if kernels.compiled():  # one pass over the slots (tests check it empties every column)
+            kernels.release(slots, *columns, NEVER)
             return
-        for name, (_, empty) in COLUMNS.items():
-            getattr(self, name)[slots] = empty
+        for column, (_, empty) in zip(columns, COLUMNS.values(), strict=True):
+            column[slots] = empty
 
-    def stocks(self, out: np.ndarray, changed: np.ndarray | None = None, check: bool = False) -> None:
+    def stocks(self, out: np.ndarray, check: bool = False) -> None:
         """Per council ``0..n-1``, into the rows of ``out`` (4, n): headcount and FTE of permanent
         workers, then of placed agency workers.
 
-        The first call counts every slot; later calls compare the status, employer and FTE columns
-        with a copy taken at the previous call and re-tally only the slots that changed, whoever
-        changed them. The result is bit-identical to a full count: FTEs are float32 values, so every
-        partial sum of them in float64 is exact (a float32 FTE >= 2**-7 is a multiple of 2**-30, and
-        sums stay far below 2**53 of those), whatever the order of addition.
+        The first call counts every slot; later calls re-tally only the slots written since (noted
+        by :meth:`edit`, :meth:`release` and :meth:`writable`), comparing them with a copy of the
+        columns taken when they were last counted. The result is bit-identical to a full count: FTEs
+        are float32 values, so every partial sum of them in float64 is exact (a float32 FTE >= 2**-7
+        is a multiple of 2**-30, and sums stay far below 2**53 of those), whatever the order.
 
         Args:
             out: the (4, n) array to write.
-            changed: if given, the only slots that can have changed since the last call (the caller
-                knows; saves comparing every slot).
-            check: with ``changed``, compare every slot afterwards anyway, and raise
-                AssertionError if any other slot had changed.
+            check: compare every slot with the copy afterwards anyway, and raise AssertionError if
+                a slot changed without being noted (the validating mode does this).
         """
         n = out.shape[1]
         t = self._tally
         if t is None or t.n != n or t.status.size != self.capacity:
             t = self._tally = _Tally(n, self.status.copy(), self.employer.copy(), self.fte.copy())
             kernels.add_to_tally(t.status, t.employer, t.fte, 1, t.count, t.total)
+            self._changed.clear()
         else:
-            u = self.used  # the slots above have never been taken (here and in the copies)
+            changed = np.concatenate(self._changed) if self._changed else np.zeros(0, dtype=np.int64)
+            self._changed.clear()
+            u = self.used  # the slots above have never been written (here and in the copies)
             columns = (self.status[:u], self.employer[:u], self.fte[:u], t.status[:u], t.employer[:u], t.fte[:u],
                        t.count, t.total)
             kernels.tally(*columns, only=changed)
-            if changed is not None and check and (missed := kernels.tally(*columns)):
-                raise AssertionError(f"{missed} worker slots changed outside the {len(changed)} slots said to")
+            if check and (missed := kernels.tally(*columns)):
+                raise AssertionError(f"{missed} worker slots changed without being noted for the stock tally")
         out[0::2] = t.count
         out[1::2] = t.total
 
     def _grow(self, extra: int) -> None:
         for name, (dtype, empty) in COLUMNS.items():
-            col = getattr(self, name)
-            setattr(self, name, np.concatenate([col, np.full(extra, empty, dtype=dtype)]))
+            self._columns[name] = np.concatenate([self._columns[name], np.full(extra, empty, dtype=dtype)])
+        self._expose()
         self.capacity += extra
 
     def nbytes(self) -> int:

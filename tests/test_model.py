@@ -87,7 +87,7 @@ def test_nobody_lost_or_duplicated(england_3y):
 def test_validating_mode_catches_a_broken_identity():
     m = WorkforceModel(region="west_yorkshire", validate=True)
     m.step()
-    m.workers.status[np.flatnonzero(m.workers.status == PERM)[:3]] = 0  # people vanish unrecorded
+    m.workers.edit(np.flatnonzero(m.workers.status == PERM)[:3], status=0)  # people vanish unrecorded
     with pytest.raises(AssertionError, match="permanent headcount"):
         m.step()
 

@@ -82,9 +82,9 @@ def test_incremental_stocks_equal_a_full_count() -> None:
     for _ in range(3):
         occupied = np.flatnonzero(np.isin(w.status, (PERM, AGENCY)))
         edit = rng.choice(occupied, 50, replace=False)
-        w.fte[edit] = rng.choice([0.5, 0.6, 0.8, 1.0], 50).astype(np.float32)
-        w.employer[edit[:10]] = rng.integers(0, c.n_active, 10)
-        w.status[edit[10:20]] = AGENCY
+        w.edit(edit, fte=rng.choice([0.5, 0.6, 0.8, 1.0], 50).astype(np.float32))
+        w.edit(edit[:10], employer=rng.integers(0, c.n_active, 10))
+        w.edit(edit[10:20], status=AGENCY)
         m.recount()
         for code, count, fte in ((PERM, c.perm_count, c.perm_fte), (AGENCY, c.agency_count, c.agency_fte)):
             mask = w.status == code

@@ -114,7 +114,7 @@ def test_job_ladder_matches_burdett_mortensen():
     offer = np.r_[lam * f, np.zeros(c.n - a)]
     m.offer_probability = lambda: offer
     w.taste_pay[w.status == PERM] = 100  # b_pay 4 x 100: the better offer is always taken
-    w.status[w.status != PERM] = 0
+    w.edit(np.flatnonzero(w.status != PERM), status=0)
     streams = Streams(99)
     shares = []
     for t in range(1, 451):

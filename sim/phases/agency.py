@@ -21,12 +21,11 @@ if TYPE_CHECKING:
     from ..model import WorkforceModel
 
 
-def _end_placements(m: WorkforceModel) -> np.ndarray | None:
-    """End placements; returns the slots changed since the recount done here (None if none was)."""
+def _end_placements(m: WorkforceModel) -> None:
     p, c, w, s, t, rec = m.p, m.councils, m.workers, m.streams, m.tick, m.recorder
     ending = kernels.status_pick(*w.live("status"), AGENCY, 1 / p.agency_placement_months, t, s.key("agency_end"))
     if ending.size == 0:
-        return None
+        return
     council = w.employer[ending].astype(np.intp)
     fte = w.fte[ending].astype(float)
     rec.count("agency_ended", council, fte)
@@ -43,24 +42,17 @@ def _end_placements(m: WorkforceModel) -> np.ndarray | None:
     who = ending[converts]
     rec.count("starters_agency", council[converts], fte[converts])
     rec.pay("golden_hello_gbp", council[converts], c.golden_hello_gbp[council[converts]])
-    w.status[who] = PERM
-    w.tenure[who] = 0
-    w.hired_tick[who] = t
+    w.edit(who, status=PERM, tenure=0, hired_tick=t)
     w.release(ending[leaves])
-    back = ending[to_pool]
-    w.status[back] = POOL
-    w.employer[back] = -1
-    w.tenure[back] = 0
-    return ending
+    w.edit(ending[to_pool], status=POOL, employer=-1, tenure=0)
 
 
-def _release_surplus(m: WorkforceModel, target: np.ndarray) -> np.ndarray:
-    """End the placements a council no longer wants (its vacancies fell or its cap was lowered).
-    Returns the slots changed."""
+def _release_surplus(m: WorkforceModel, target: np.ndarray) -> None:
+    """End the placements a council no longer wants (its vacancies fell or its cap was lowered)."""
     c, w, t = m.councils, m.workers, m.tick
     surplus = np.floor(c.agency_fte[: c.n_active] - target).astype(np.int64)
     if (surplus < 1).all():
-        return np.zeros(0, dtype=np.int64)
+        return
     # only placements at councils with a surplus can end: rank only those
     placed = kernels.placed_at(*w.live("status", "employer"), AGENCY, surplus >= 1)
     council = w.employer[placed].astype(np.intp)
@@ -68,23 +60,22 @@ def _release_surplus(m: WorkforceModel, target: np.ndarray) -> np.ndarray:
     kept = ration(council, m.streams.uniform("agency_release", t, placed), keep_cap)
     out = placed[~kept]
     m.recorder.count("agency_ended", council[~kept], w.fte[out].astype(float))
-    w.status[out] = POOL
-    w.employer[out] = -1
-    w.tenure[out] = 0
-    return out
+    w.edit(out, status=POOL, employer=-1, tenure=0)
 
 
 def agency_phase(m: WorkforceModel) -> None:
     p, c, w, s, t, rec = m.p, m.councils, m.workers, m.streams, m.tick, m.recorder
     a = c.n_active
-    m.recount(changed=_end_placements(m))  # None: every slot is compared
+    _end_placements(m)
+    m.recount()
     # cover sought: a share of vacancies, within the council's caps (a share cap uses this month's staff)
     target = np.minimum(c.agency_cover_ratio[:a] * c.vacancy_fte[:a], c.agency_cap_fte[:a])
     share = c.agency_cap_share[:a]
     capped = np.flatnonzero(np.isfinite(share))
     if capped.size:
         target[capped] = np.minimum(target[capped], share[capped] * c.perm_fte[capped])
-    m.recount(changed=_release_surplus(m, target))
+    _release_surplus(m, target)
+    m.recount()
 
     # Posts to cover, each with a stable id; pool workers in a stable random order.
     wanted = np.maximum(0, np.floor(target - c.agency_fte[:a] + 0.5)).astype(np.int64)
@@ -96,9 +87,7 @@ def agency_phase(m: WorkforceModel) -> None:
     pool = pool[np.argsort(s.uniform("agency_pool_order", t, pool), kind="stable")]
     n = min(pool.size, council.size)
     placed, where = pool[:n], council[:n]
-    w.status[placed] = AGENCY
-    w.employer[placed] = where
-    w.tenure[placed] = 0
+    w.edit(placed, status=AGENCY, employer=where, tenure=0)
     rec.count("agency_placed", where, w.fte[placed].astype(float))
 
     # Posts still uncovered may be filled by agency workers from outside the region's workforce.

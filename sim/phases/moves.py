@@ -88,9 +88,7 @@ def moves_phase(m: WorkforceModel) -> None:
     rec.count("starters_council", d[inside], f[inside])
     rec.pay("golden_hello_gbp", d[inside], c.golden_hello_gbp[d[inside]])
     m.on_permanent_exit(mv)
-    w.employer[mv[inside]] = d[inside]
-    w.tenure[mv[inside]] = 0
-    w.hired_tick[mv[inside]] = t
+    w.edit(mv[inside], employer=d[inside], tenure=0, hired_tick=t)
     w.left_perm_tick[mv] = t
     w.release(mv[~inside])
 
@@ -100,7 +98,4 @@ def moves_phase(m: WorkforceModel) -> None:
         who = slots[ag]
         rec.count("leavers_agency", origin[ag], fte[ag])
         m.on_permanent_exit(who)
-        w.status[who] = POOL
-        w.employer[who] = -1
-        w.left_perm_tick[who] = t
-        w.tenure[who] = 0
+        w.edit(who, status=POOL, employer=-1, left_perm_tick=t, tenure=0)
