@@ -5,6 +5,11 @@ Each function here does in one pass over the worker columns what the numpy funct
 name in :mod:`sim.kernels` does in a dozen array operations, and gives bit-identical results (the
 tests compare them on every kernel, and whole runs with and without them). Read :mod:`sim.kernels`
 for what they compute; this file only says how, in C.
+
+Three devices recur. Statuses follow no pattern, so scans compare 8 slots per machine word and
+visit only the matching ones (``_status_mask``) instead of branching on every slot. Loops over
+availability flags are written without branches, for the same reason. Blocks of many random
+draws go through a loop the C compiler also builds for AVX-512 (``csw_draw_run``).
 """
 
 from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint32_t, uint64_t

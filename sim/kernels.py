@@ -7,7 +7,9 @@ they do the same floating-point operations in the same order, the exponentials s
 (tables per council, computed before the kernel runs), and tests compare every pair and whole runs.
 
 The compiled twins are used when they are importable and ``CSWSIM_NUMPY_ONLY`` is not set; the
-numpy versions are the fallback (slower: see benchmarks/README.md) and the specification.
+numpy versions are the fallback (slower: see benchmarks/README.md) and the specification. The
+compiled loops of many random draws also have an AVX-512 version, used when the CPU has it and
+``CSWSIM_NO_AVX512`` is not set; the draws are integer arithmetic, so it gives the same bits.
 """
 
 from __future__ import annotations
