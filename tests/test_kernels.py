@@ -253,6 +253,20 @@ def test_the_tallied_columns_change_only_through_the_table():
         w.edit(moved, salary=1.0)
 
 
+def test_origin_destination_tables_are_the_same():
+    rng = np.random.default_rng(9)
+    origin, destination = rng.integers(0, 6, 400), rng.integers(0, 9, 400)
+    fte = rng.uniform(0.5, 1, 400)
+    (a, _), (b, _) = both(kernels.od_table, origin, destination, fte, 9)
+    assert same(a, b) and a.shape[1] == 4 and a[:, 2].sum() == 400
+    keys = a[:, 0] * 9 + a[:, 1]
+    assert (np.diff(keys) > 0).all()  # each pair once, in order
+    first = (origin == a[0, 0]) & (destination == a[0, 1])
+    assert a[0, 2] == first.sum() and np.isclose(a[0, 3], fte[first].sum())
+    (a, _), (b, _) = both(kernels.od_table, np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), 9)
+    assert a.shape == b.shape == (0, 4)
+
+
 def test_sums_by_council_are_the_same():
     """Flows and spending by council: boundary councils (index >= n) are left out, weights of one
     call are summed before they are added (so arbitrary amounts round the same way)."""
