@@ -80,6 +80,9 @@ def test_draw_loops_give_the_same_bits_with_and_without_avx512(model, avx512):
         assert same(a, b) and a.size > 100
         (a, _), (b, _) = both(kernels.status_pick, w.status, PERM, 0.5, 9, np.uint64(5))
         assert same(a, b) and a.size > 100
+        (a, _), (b, _) = both(kernels.exit_pick, w.status, w.employer, w.pq_months, hazard_table(m) * 20, 9,
+                              np.uint64(99), m.p.career_months)
+        assert same(a, b) and a.size > 100
     finally:
         kernels.use_avx512(before)
 
