@@ -6,6 +6,9 @@ Nothing before its start month can change: the engine's random draws do not depe
 
 Values are checked when the policy is built (``check``), so a scenario file with a negative amount
 fails before any model is built.
+
+A policy that changes workers (not only councils) writes their status, employer or FTE through
+``model.workers.edit`` (those columns are read-only), so that the council stocks count the change.
 """
 
 from __future__ import annotations
