@@ -108,7 +108,8 @@ def _side_by_side(res: dict[str, Any]) -> list[str]:
     regions = res["side_by_side"]
     first = regions[0]["rounds"][0]["engine"]
     lines = [f"2. Engine and plain-Mesa reference side by side ({first['years']:g} year, same seed; "
-             f"{len(regions[0]['rounds'])} alternating rounds, best of each model shown)",
+             f"{len(regions[0]['rounds'])} alternating round{'s' * (len(regions[0]['rounds']) != 1)}, best of each model "
+             "shown)",
              f"   {'region':16} {'model':10} {'run s':>8} {'worker-months':>14} {'us/wm':>9}   "
              "ratio per round (median)"]
     medians = {}
