@@ -106,10 +106,9 @@ def _side_by_side(res: dict[str, Any]) -> list[str]:
     if "side_by_side" not in res:
         return ["2. Side by side with the reference: skipped (--no-reference)", ""]
     regions = res["side_by_side"]
-    first = regions[0]["rounds"][0]["engine"]
+    first, n = regions[0]["rounds"][0]["engine"], len(regions[0]["rounds"])
     lines = [f"2. Engine and plain-Mesa reference side by side ({first['years']:g} year, same seed; "
-             f"{len(regions[0]['rounds'])} alternating round{'s' * (len(regions[0]['rounds']) != 1)}, best of each model "
-             "shown)",
+             f"{n} alternating round{'s' * (n != 1)}, best of each model shown)",
              f"   {'region':16} {'model':10} {'run s':>8} {'worker-months':>14} {'us/wm':>9}   "
              "ratio per round (median)"]
     medians = {}
