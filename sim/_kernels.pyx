@@ -41,14 +41,14 @@ cdef extern from *:
     static inline double csw_draw(uint64_t counter, uint64_t key) {
         return (double)(int64_t)(csw_mix(csw_mix(counter * CSW_GOLDEN) ^ key) >> 11) * CSW_TO_UNIT;
     }
-    /* Loops of many draws, compiled twice on x86-64 with GCC 11+ or Clang 12+: for any CPU, and for
+    /* Loops of many draws, compiled twice on x86-64 with GCC 12 or later: for any CPU, and for
        CPUs with AVX-512 (x86-64-v4), which does 8 draws at once. csw_select_isa picks the version at
        import. The arithmetic is on integers, so both give the same bits (tests compare them). */
     #define CSW_RUN_LOOP for (Py_ssize_t j = 0; j < n; j++) out[j] = csw_draw(((uint64_t)(first + j) << 12) | high, key);
     #define CSW_IDS_LOOP for (Py_ssize_t j = 0; j < n; j++) out[j] = csw_draw(((uint64_t)ids[j] << 12) | high, key);
     static void csw_draw_run_any(int64_t first, Py_ssize_t n, uint64_t high, uint64_t key, double* out) { CSW_RUN_LOOP }
     static void csw_draw_ids_any(const int64_t* ids, Py_ssize_t n, uint64_t high, uint64_t key, double* out) { CSW_IDS_LOOP }
-    #if defined(__x86_64__) && ((defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 11) || (defined(__clang__) && __clang_major__ >= 12))
+    #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12  /* ISA levels in cpu_supports */
     #define CSW_HAVE_V4 1
     __attribute__((target("arch=x86-64-v4")))
     static void csw_draw_run_v4(int64_t first, Py_ssize_t n, uint64_t high, uint64_t key, double* out) { CSW_RUN_LOOP }
