@@ -28,10 +28,22 @@ FLOAT_COLUMNS = (
     "cases",  # open cases
     "case_holder_share",  # case-holding FTE per FTE in post
     "reputation",  # 0 (Inadequate) .. 1 (Outstanding), slow-moving
-    "agency_cover_ratio",  # agency FTE the council seeks per vacancy FTE
     "agency_cap_fte",  # most agency FTE it will take (inf = no cap)
     "agency_cap_share",  # most agency FTE per permanent FTE in post, applied in the agency phase (inf = none)
     "agency_price_cap",  # multiplier cap on agency cost (inf = none)
+    # each council's identity and base state (sim.build.build_identity)
+    "leave_identity",  # multiplier on the hazards of leaving the profession and of searching
+    "hire_identity",  # multiplier on hiring from outside
+    "agency_base_fte",  # agency FTE at the census
+    "agency_drift",  # log-change of agency cover over the first year toward the council's forecast
+    "demand_drift",  # log-change of open cases over the first year toward the council's forecast caseload
+    "workload_gap0_fte",  # workload gap at the census: FTE needed at the census caseload less FTE in post
+    "caseload_norm",  # caseload at the census (the council's own norm)
+    "base_log_pay",  # log pay with incentives at the census
+    "base_attractiveness",  # attractiveness to outside recruits at the census
+    "perm_fte_before",  # FTE in post at the last councils phase (funded posts follow part of the change)
+    "boundary_rate",  # boundary councils only: movers a month they take from the region
+    "boundary_credit",  # boundary councils only: movers they can take now
     "fixed_vacancy_rate",  # boundary councils only: census vacancy rate (they are not simulated)
     "fixed_caseload",  # boundary councils only
     # recomputed every month

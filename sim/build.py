@@ -33,7 +33,7 @@ def haversine_km(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     return 2 * 6371.0 * np.arcsin(np.sqrt(np.minimum(1.0, h)))
 
 
-def build_councils(m: WorkforceModel, census: pd.DataFrame, pay_gbp: dict[str, float]) -> None:
+def build_councils(m: WorkforceModel, census: pd.DataFrame) -> None:
     """Create the council table and one Mesa agent per council (simulated, then boundary)."""
     p = m.p
     c = CouncilTable(len(census), len(m.region.members))
@@ -49,7 +49,6 @@ def build_councils(m: WorkforceModel, census: pd.DataFrame, pay_gbp: dict[str, f
     c.reputation[:] = GRADE_REPUTATION[c.grade]
     judged = pd.to_datetime(census.judgement_date)
     c.grade_tick[:] = ((judged.dt.year - m.base_year) * 12 + judged.dt.month - 9).to_numpy()
-    c.agency_cover_ratio[:] = np.clip(agency / np.maximum(vac, 1.0), 0, p.agency_cover_ratio_max)
     c.fixed_vacancy_rate[:] = vac / np.maximum(vac + inpost, 1e-9)
     c.fixed_caseload[:] = census.caseload_fte.to_numpy(float)
     m.fte_ratio = np.clip(inpost / np.maximum(census.inpost_headcount.to_numpy(float), 1), 0.5, 1.0)
@@ -62,8 +61,22 @@ def build_councils(m: WorkforceModel, census: pd.DataFrame, pay_gbp: dict[str, f
                         for i, r in enumerate(census.itertuples())]
     m.dist_km = haversine_km(census.lon.to_numpy(float), census.lat.to_numpy(float))
     m.reach = build_reach(m, census.code.tolist(), int(p.reach_hops))
+    # boundary councils take movers from the region at their census rate, in proportion to how much
+    # of their border the region makes up (counted in neighbours)
+    members = set(m.region.members)
+    for i in range(c.n_active, c.n):
+        near = list(m.graph.neighbors(census.code.iloc[i]))
+        inside = sum(n in members for n in near) / max(len(near), 1)
+        starters = float(census.starters_fte.iloc[i]) if np.isfinite(census.starters_fte.iloc[i]) else 0.0
+        c.boundary_rate[i] = starters * p.boundary_mover_share_of_starters / 12 * inside
+    c.boundary_credit[:] = c.boundary_rate
+
+
+def apply_pay_overrides(m: WorkforceModel, pay_gbp: dict[str, float]) -> None:
+    """Council pay set by the user (``pay_gbp``): a change from the census state, in force from
+    month 1 (each council's identity is estimated at its default pay; see :func:`build_identity`)."""
     for name, value in pay_gbp.items():
-        c.pay_gbp[resolve_council(m, name, where="pay_gbp")] = _check_pay(name, value)
+        m.councils.pay_gbp[resolve_council(m, name, where="pay_gbp")] = _check_pay(name, value)
 
 
 def _check_pay(name: str, value: float) -> float:
@@ -149,3 +162,91 @@ def resolve_council(m: WorkforceModel, name: str, where: str) -> int:
             return agent.index
     raise unknown("council", str(name), [a.name for a in m.council_agents[: m.councils.n_active]],
                   where=f"{where} (region {m.region.name!r})")
+
+
+def build_identity(m: WorkforceModel) -> None:
+    """Each council's own propensities and base state, from its census history (see :mod:`sim.identity`).
+
+    * ``leave_identity``: the model's structural terms (career stage, caseload, grade, the offers in
+      reach) give each council an expected turnover ``T_s``; its census history gives a forecast of its
+      turnover relative to England's, shrunk toward the structural prediction. The multiplier on the
+      hazards of leaving the profession and of searching is the ratio of the two, scaled so that
+      England's turnover stays what the calibrated parameters give.
+    * ``hire_identity``: the same for hiring from outside (census starters / FTE in post) against the
+      matching function's prediction.
+    * ``agency_drift``, ``demand_drift``: the log-change of agency cover and of open cases over the
+      first year, from the council's agency rate and caseload at the census toward their forecasts.
+    * The census state the rules measure changes from: caseload norm, workload gap, agency FTE, pay
+      and attractiveness.
+
+    ``council_identity`` (0 to 1) scales every identity term; 0 erases them.
+    """
+    from .identity import council_effects
+    from .phases.exits import hazard_table
+    from .phases.moves import option_utilities, search_rate_table
+    from .phases.recruitment import attractiveness
+
+    p, c, w, a = m.p, m.councils, m.workers, m.councils.n_active
+    m.recount()
+    c.caseload_norm[:a] = c.caseload[:a]
+    c.workload_gap0_fte[:a] = workload_need_fte(m) - c.perm_fte[:a]
+    c.agency_base_fte[:a] = c.agency_fte[:a]
+    c.base_log_pay[:] = m.log_pay()
+    c.base_attractiveness[:a] = attractiveness(m)
+    c.leave_identity[:] = 1.0
+    c.hire_identity[:] = 1.0
+    codes = [agent.code for agent in m.council_agents[:a]]
+    eff = council_effects(m.base_year).reindex(codes)
+    weight = p.council_identity
+
+    # leaving: the structural expectation of each council's turnover
+    slots = w.with_status(PERM)
+    e = w.employer[slots].astype(np.intp)
+    f = w.fte[slots].astype(float)
+    pq = w.pq_months[slots]
+    stage = (pq >= kernels.NQ_MONTHS).astype(np.intp) + (pq >= kernels.LATE_MONTHS)
+    exit_h = hazard_table(m)[stage, e]
+    early = (pq >= kernels.EARLY_CAREER[0]) & (pq < kernels.EARLY_CAREER[1])
+    search = search_rate_table(m)[w.home[slots].astype(np.intp), e]
+    search = np.minimum(1.0, np.where(early, search * p.search_early_career_multiplier, search))
+    utility, available, _ = option_utilities(m, slots)
+    z = np.where(available, utility - utility.max(axis=1, keepdims=True), -np.inf)
+    weights = np.exp(z)
+    p_move = 1 - weights[:, 0] / weights.sum(axis=1)
+    fte_sum = np.bincount(e, weights=f, minlength=a)[:a]
+    t_s = 12 * np.bincount(e, weights=f * (exit_h + search * p_move), minlength=a)[:a] / np.maximum(fte_sum, 1e-9)
+    c.leave_identity[:a] = _identity(t_s, fte_sum, eff["leave_y_hat"], eff["leave_weight"], weight)
+
+    # hiring: the matching function's prediction at the census
+    perm = np.maximum(c.perm_fte[:a], 1e-9)
+    h_s = (p.hire_per_leaver * m.turnover_prior[:a] * perm + 12 * p.hire_vacancy_fill_per_month * c.vacancy_fte[:a])
+    c.hire_identity[:a] = _identity(h_s / perm, perm, eff["hire_y_hat"], eff["hire_weight"], weight)
+
+    # agency cover drifts from the census rate toward the council's forecast over the first year
+    drift = (eff["agency_y_hat"] - eff["agency_y_base"]).to_numpy(float)
+    c.agency_drift[:a] = weight * np.clip(np.nan_to_num(drift), -1.0, 1.0)
+    drift = (eff["caseload_y_hat"] - eff["caseload_y_base"]).to_numpy(float)
+    c.demand_drift[:a] = weight * np.clip(np.nan_to_num(drift), -0.5, 0.5)
+
+
+def _identity(structural: np.ndarray, size: np.ndarray, y_hat: pd.Series, own_weight: pd.Series,
+              weight: float) -> np.ndarray:
+    """Multipliers turning a structural rate per council into the council's own forecast (a log ratio
+    to England, ``y_hat``, whose total weight on the council's own data is ``own_weight``; the
+    structural prediction fills in the rest), scaled so that the size-weighted mean rate is kept."""
+    ok = np.isfinite(structural) & (structural > 0) & (size > 0)
+    if not ok.any():
+        return np.ones(structural.size)
+    national = np.average(structural[ok], weights=size[ok])
+    q = np.log(np.where(ok, structural, national) / national)
+    log_k = weight * (np.nan_to_num(y_hat.to_numpy(float)) - np.nan_to_num(own_weight.to_numpy(float)) * q)
+    k = np.where(ok, np.exp(log_k), 1.0)
+    k *= np.sum(size[ok] * structural[ok]) / np.sum(size[ok] * k[ok] * structural[ok])
+    return k
+
+
+def workload_need_fte(m: WorkforceModel) -> np.ndarray:
+    """FTE (permanent and agency) each simulated council needs to hold its cases at its census caseload."""
+    c, a = m.councils, m.councils.n_active
+    norm = np.maximum(c.caseload_norm[:a], 1.0)
+    return c.cases[:a] / (np.maximum(c.case_holder_share[:a], 1e-9) * norm)

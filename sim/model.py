@@ -20,7 +20,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from . import build, kernels
+from . import build, identity, kernels
 from .data import CENSUS_YEARS, load_seeds
 from .errors import SimInputError
 from .params import Params
@@ -78,7 +78,7 @@ class WorkforceModel(mesa.Model):
         self.region = build_region(self.seeds, region, self.graph)
         census = self.seeds.year(self.base_year)
         census = census.set_index("code").loc[list(self.region.members + self.region.boundary)].reset_index()
-        build.build_councils(self, census, pay_gbp or {})
+        build.build_councils(self, census)
         self.extra_hire_rate = np.zeros(self.councils.n)  # policies add overseas recruitment here
         self.council_rules: list[Callable[[WorkforceModel], None]] = []
         self.exit_listeners: list[Callable[[WorkforceModel, np.ndarray], None]] = []
@@ -91,6 +91,13 @@ class WorkforceModel(mesa.Model):
         self._results_rows = -1
         self.recorder = Recorder(self.councils.n_active, months)
         build.build_workforce(self, census)
+        build.build_identity(self)
+        build.apply_pay_overrides(self, pay_gbp or {})
+        self._cache.clear()
+        self.establishment_growth = identity.establishment_growth(self.base_year)  # a year, log
+        self.agency_theta = identity.agency_gap_cover_share(self.base_year)
+        self.establishment_follows = identity.establishment_staffing_share(self.base_year)
+        self.councils.perm_fte_before[:] = self.councils.perm_fte
         self.policies: list[Any] = []
         for policy in policies:
             self.add_policy(policy)

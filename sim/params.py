@@ -66,8 +66,6 @@ SPECS: dict[str, Spec] = {
                                   "assumption"),
     "search_overload_per_case": Spec(0.06, 0, 2, "log-increase in search per case above tolerable",
                                      "assumption"),
-    "search_pay_gap_weight": Spec(5.0, 0, 100, "log-increase in search per unit log pay gap to the "
-                                  "best-paying council in reach", "assumption"),
     "search_early_career_multiplier": Spec(1.6, 1, 10, "search multiplier 18 to 36 months after "
                                            "qualifying (Bexley loses newly qualified staff after two "
                                            "years)", "assumption"),
@@ -89,14 +87,24 @@ SPECS: dict[str, Spec] = {
                           "assumption"),
     "exit_overload_per_case": Spec(0.04, 0, 2, "log-increase in exit hazard per case above tolerable",
                                    "assumption"),
+    "exit_pay_elasticity": Spec(0.5, 0, 10, "elasticity of the hazard of leaving the profession to the "
+                                "council's pay (with incentives) relative to its base-year pay",
+                                "external: pinned with b_pay to published separation elasticities "
+                                "(docs/ODD.md; experiments/validation/pay_elasticities.py)"),
     "exit_inadequate_multiplier": Spec(1.4, 1, 10, "exit hazard multiplier in an Inadequate council",
                                        "assumption (BCP: turnover 36% after Inadequate)"),
-    # --- recruitment from outside ----------------------------------------------------------
-    "returner_hire_per_vacancy_month": Spec(0.015, 0, 1, "chance a vacant post is filled in a month by "
-                                            "a returner or overseas recruit", "assumption"),
-    "nq_hire_per_vacancy_september": Spec(0.13, 0, 1, "chance a vacant post is filled by a newly "
-                                          "qualified worker in September (half as much in October)",
-                                          "assumption"),
+    # --- council identity (sim/identity.py) ----------------------------------------------
+    "council_identity": Spec(1.0, 0, 1, "weight on each council's own census history in its propensities "
+                             "to leave, hire and use agency cover (0 = councils differ only by the model's "
+                             "structural terms)", "census: empirical Bayes on years up to the base year"),
+    # --- recruitment from outside: a matching function -----------------------------------
+    "hire_per_leaver": Spec(0.4, 0, 3, "outside hires a month per FTE that left the council in an average "
+                            "month of the last year (posts re-advertised as people leave)", "assumption"),
+    "hire_vacancy_fill_per_month": Spec(0.012, 0, 1, "outside hires a month per vacant FTE beyond "
+                                        "replacement", "assumption"),
+    "nq_share_of_hires_september": Spec(0.5, 0, 1, "share of September's outside hires who are newly "
+                                        "qualified (half of it in October, a tenth in other months)",
+                                        "assumption"),
     "hire_reputation_weight": Spec(1.0, 0, 10, "log-change in a council's hiring chance per unit "
                                    "of reputation above 0.5", "assumption"),
     "hire_pay_weight": Spec(2.0, 0, 50, "log-change in hiring chance per unit log pay above the "
@@ -113,8 +121,9 @@ SPECS: dict[str, Spec] = {
                                        "placements", "assumption"),
     "agency_external_fill_per_month": Spec(0.25, 0, 1, "chance an unmet agency post is filled from "
                                            "outside the region's workforce in a month", "assumption"),
-    "agency_cover_ratio_max": Spec(1.5, 0, 10, "cap on a council's agency FTE per vacancy FTE, taken "
-                                   "from its census ratio", "assumption"),
+    "agency_gap_cover_weight": Spec(1.0, 0, 5, "multiplier on the census share of a change in the workload "
+                                    "gap covered by agency staff (sim.identity.agency_gap_cover_share)",
+                                    "census (1 = as estimated)"),
     "agency_min_pq_months": Spec(0, 0, 120, "post-qualifying months before agency work is allowed "
                                  "(the DfE rules set 36)", "DfE 2024 rules (off by default)"),
     "agency_cooldown_months": Spec(0, 0, 24, "months after leaving a permanent post in the region "
@@ -130,6 +139,14 @@ SPECS: dict[str, Spec] = {
     "inspection_change_logit": Spec(-1.6, -20, 20, "log-odds of a grade change at an inspection "
                                     "with average pressure", "assumption"),
     # --- demand -----------------------------------------------------------------------------
+    "establishment_trend_weight": Spec(1.0, 0, 5, "multiplier on the growth of funded posts, England's "
+                                       "census trend over the three years to the base year",
+                                       "census (1 = as estimated)"),
+    "boundary_mover_share_of_starters": Spec(0.22, 0, 1, "share of a council's starters who come from other "
+                                             "councils: a council outside the region takes that many of its "
+                                             "census starters a year from the region's councils that border it",
+                                             "census attrition 2021-2024: 1,260-1,390 movers against "
+                                             "5,600-6,000 starters"),
     "demand_trend_pct_per_year": Spec(0.0, -50, 100, "growth of open cases a year", "assumption"),
     "case_holder_share": Spec(0, 0, 1, "case-holding FTE per FTE; 0 = each council's census share",
                               "census"),

@@ -1,9 +1,9 @@
 """Phase 7: agency cover.
 
 Placements end after a few months (the worker converts to a permanent post there, leaves the
-profession, or returns to the agency pool). Councils then seek agency cover for a share of their
-vacancies (their census ratio of agency FTE to vacancies), up to their agency cap, from the pool of
-eligible agency workers, and from outside the region when the pool runs short.
+profession, or returns to the agency pool). Councils then seek agency cover for their workload gap
+(:func:`agency_target`), up to their agency cap, from the pool of eligible agency workers, and from
+outside the region when the pool runs short.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import kernels
+from ..build import workload_need_fte
 from ..choice import ration
 from ..workers import AGENCY, PERM, POOL
 from .recruitment import vacancy_ids
@@ -63,13 +64,29 @@ def _release_surplus(m: WorkforceModel, target: np.ndarray) -> None:
     w.edit(out, status=POOL, employer=-1, tenure=0)
 
 
+def agency_target(m: WorkforceModel) -> np.ndarray:
+    """Agency FTE each simulated council seeks this month, before its caps.
+
+    The workload gap is the FTE the council needs to hold its cases at its own census caseload, less
+    its permanent FTE in post; at the census the gap is exactly its agency FTE. A council covers a
+    share theta of any change in the gap since the census (theta estimated on the census years up to
+    the base year, :func:`sim.identity.agency_gap_cover_share`, times ``agency_gap_cover_weight``),
+    and over the first year its cover drifts from its census level toward its own forecast agency
+    rate (``agency_drift``: the council's persistent propensity to use agency staff)."""
+    c, a = m.councils, m.councils.n_active
+    theta = m.agency_theta * m.p.agency_gap_cover_weight
+    gap_change = workload_need_fte(m) - c.perm_fte[:a] - c.workload_gap0_fte[:a]
+    base = c.agency_base_fte[:a] * np.exp(c.agency_drift[:a] * min(m.tick, 12) / 12)
+    return np.maximum(0.0, base + theta * gap_change)
+
+
 def agency_phase(m: WorkforceModel) -> None:
     p, c, w, s, t, rec = m.p, m.councils, m.workers, m.streams, m.tick, m.recorder
     a = c.n_active
     _end_placements(m)
     m.recount()
-    # cover sought: a share of vacancies, within the council's caps (a share cap uses this month's staff)
-    target = np.minimum(c.agency_cover_ratio[:a] * c.vacancy_fte[:a], c.agency_cap_fte[:a])
+    # cover sought: the workload gap, within the council's caps (a share cap uses this month's staff)
+    target = np.minimum(agency_target(m), c.agency_cap_fte[:a])
     share = c.agency_cap_share[:a]
     capped = np.flatnonzero(np.isfinite(share))
     if capped.size:

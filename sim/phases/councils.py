@@ -31,6 +31,14 @@ def councils_phase(m: WorkforceModel) -> None:
     c, p, a = m.councils, m.p, m.councils.n_active
     if p.demand_trend_pct_per_year:
         c.cases[:a] *= (1 + p.demand_trend_pct_per_year / 100) ** (1 / 12)
+    if m.tick <= 12:  # open cases drift toward the council's own forecast caseload over the first year
+        c.cases[:a] *= np.exp(c.demand_drift[:a] / 12)
+    # funded posts grow with England's census trend to the base year, and follow part of the change
+    # in the council's own staffing beyond that trend (census: sim.identity.establishment_staffing_share)
+    growth = np.exp(p.establishment_trend_weight * m.establishment_growth / 12)
+    beyond = c.perm_fte[:a] - c.perm_fte_before[:a] * growth
+    c.establishment_fte[:a] = np.maximum(0.0, c.establishment_fte[:a] * growth + m.establishment_follows * beyond)
+    c.perm_fte_before[:a] = c.perm_fte[:a]
     m.recount()
 
     # Inspections: a council is inspected at random; more pressure, more likely a worse grade.

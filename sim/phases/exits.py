@@ -14,10 +14,18 @@ if TYPE_CHECKING:
 
 def hazard_table(m: WorkforceModel) -> np.ndarray:
     """Monthly probability of leaving the profession, per (career stage, employer): stages are
-    newly qualified (under 2 years), mid-career and late (25 years or more; see sim.kernels)."""
+    newly qualified (under 2 years), mid-career and late (25 years or more; see sim.kernels).
+
+    The stage hazard is multiplied by the council's identity (its own propensity to lose staff, from
+    its census history: :func:`sim.build.build_identity`), by caseload above the tolerable level, by
+    an Inadequate grade, and by pay relative to the council's pay at the census, with elasticity
+    ``exit_pay_elasticity``: a council that pays 10% more than at the census loses about
+    ``exit_pay_elasticity`` x 10% fewer people out of the profession (the outside option, what a
+    social worker earns elsewhere, is taken as unchanged by one council's policy)."""
     p, c = m.p, m.councils
     overload = np.maximum(0.0, c.caseload - p.caseload_tolerable)
-    council = np.exp(p.exit_overload_per_case * overload)
+    council = c.leave_identity * np.exp(p.exit_overload_per_case * overload
+                                        - p.exit_pay_elasticity * (m.log_pay() - c.base_log_pay))
     council = np.where(c.grade == 3, council * p.exit_inadequate_multiplier, council)
     base = np.array([p.exit_nq_per_month, p.exit_mid_per_month, p.exit_late_per_month])
     return np.minimum(1.0, base[:, None] * council[None, :])

@@ -1,9 +1,12 @@
 """Phase 5: on-the-job search and moves between councils (the poaching flows) and into agency work.
 
-Some permanent workers search this month (more when overloaded, paid below what councils in their
-reach pay, or two years into the job). A searcher hears of posts at councils in reach that have
-vacancies, and picks among staying, each post and (if eligible) agency work by the logit rule of
-:mod:`sim.choice`. Councils take no more movers than they have vacancies.
+Some permanent workers search this month (at their council's own rate, more when overloaded or two
+years into the job). A searcher hears of posts at councils in reach that have vacancies, and picks
+among staying, each post and (if eligible) agency work by the logit rule of :mod:`sim.choice`.
+Poaching is directed: a council that pays more, pays incentives or has a better grade wins more of
+the searchers who hear of its posts, and its own staff accept fewer outside offers; it does not make
+its neighbours' staff search more. Councils take no more movers than they have vacancies; a council
+outside the region takes movers at its census rate (``boundary_mover_share_of_starters``).
 
 Timing: vacancies and caseloads are those counted in the councils phase at the start of the month,
 so posts left by this month's exits open to movers next month (a one-month lag, as with advertising
@@ -26,15 +29,13 @@ if TYPE_CHECKING:
 
 def search_rate_table(m: WorkforceModel) -> np.ndarray:
     """Monthly probability of searching, before the early-career multiplier and the cap at 1, per
-    (home council, employer): the base rate, raised by the employer's caseload overload and by the
-    gap between the best pay in reach of home and the employer's pay."""
+    (home council, employer): the base rate times the employer's identity (its census propensity to
+    lose staff), raised by its caseload overload. The same for every home council: searching is the
+    worker's decision about their own job, and what other councils pay acts through the choice."""
     p, c = m.p, m.councils
     overload = np.maximum(0.0, c.caseload - p.caseload_tolerable)
-    rate = kernels.pay_gap_term(m.best_log_pay_in_reach(), m.log_pay(), p.search_pay_gap_weight,
-                                p.search_overload_per_case * overload)
-    np.exp(rate, out=rate)
-    rate *= p.search_rate_per_month
-    return rate
+    row = p.search_rate_per_month * c.leave_identity * np.exp(p.search_overload_per_case * overload)
+    return np.repeat(row[None, :], c.n, axis=0)
 
 
 def option_utilities(m: WorkforceModel, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -63,6 +64,9 @@ def option_utilities(m: WorkforceModel, slots: np.ndarray) -> tuple[np.ndarray, 
 def moves_phase(m: WorkforceModel) -> None:
     """Search, choose, ration by vacancies, and move."""
     w, c, s, t, rec = m.workers, m.councils, m.streams, m.tick, m.recorder
+    # a council outside the region can take its month's share of movers (unused places keep 3 months)
+    out = ~c.active
+    c.boundary_credit[out] = np.minimum(c.boundary_credit[out] + c.boundary_rate[out], 1 + 3 * c.boundary_rate[out])
     slots = kernels.search_pick(*w.live("status", "employer", "home", "pq_months"), search_rate_table(m),
                                 m.p.search_early_career_multiplier, t, s.key("search"))
     if slots.size == 0:
@@ -77,10 +81,11 @@ def moves_phase(m: WorkforceModel) -> None:
     to_council = (pick > 0) & (pick < agency_col)
     idx = np.flatnonzero(to_council)
     dest = option[idx, pick[idx] - 1]  # the council each of them picked
-    capacity = np.where(c.active, np.floor(c.vacancy_fte + 0.5), np.iinfo(np.int32).max).astype(np.int64)
+    capacity = np.floor(np.where(c.active, c.vacancy_fte + 0.5, c.boundary_credit)).astype(np.int64)
     ok = ration(dest, s.uniform("priority", t, slots[idx]), capacity)
     idx, d = idx[ok], dest[ok]
     inside = c.active[d]
+    c.boundary_credit -= np.bincount(d[~inside], minlength=c.n)
     mv, o, f = slots[idx], origin[idx], fte[idx]
     rec.moves(o, d, f)
     rec.count("leavers_council", o[inside], f[inside])

@@ -1,9 +1,19 @@
-"""Phase 6: external recruitment into vacant posts.
+"""Phase 6: external recruitment into vacant posts, by a matching function.
 
-Each vacant post of a council may be filled this month from outside the simulated market: by a
-newly qualified worker (the cohort arrives in September, a little in October) or by a returner or
-overseas recruit (all year). Reputation, pay above the region's mean and golden hellos raise a
-council's chances. One random number per (council, vacant post) keeps common random numbers.
+A council hires from outside the simulated market (newly qualified workers, returners, overseas
+recruits) at a monthly rate
+
+    hires = hire_identity x attractiveness change x (hire_per_leaver x leavers a month
+            + hire_vacancy_fill_per_month x vacant FTE),
+
+at most its vacant posts. Hires follow leavers as well as vacancies: posts are re-advertised as
+people leave, and the census records about 15% of staff hired a year even at councils with few
+vacancies at the census date. ``hire_identity`` is the council's own hiring propensity from its
+census history (:func:`sim.build.build_identity`); the attractiveness change (reputation, pay
+against the region's mean, golden hellos, each relative to the census state) is how a council that
+pays or rates better draws more recruits. Each vacant post is filled with the probability that
+gives this rate (one random number per (council, vacant post) keeps common random numbers).
+Newly qualified workers are a share of the hires, highest in September and October.
 """
 
 from __future__ import annotations
@@ -19,6 +29,11 @@ if TYPE_CHECKING:
     from ..model import WorkforceModel
 
 VACANCY_ID_SHIFT = 20  # id of vacant post k of council c: (c << 20) | k
+# Share of September's newly qualified share in each calendar month (assumption: the cohort arrives
+# in September and October; a few qualify at other times).
+NQ_SEASON = {9: 1.0, 10: 0.5}
+NQ_OTHER_MONTHS = 0.1
+MAX_FILL = 0.95  # a vacant post is never certain to be filled within a month
 
 
 def vacancy_ids(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -27,12 +42,22 @@ def vacancy_ids(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def attractiveness(m: WorkforceModel) -> np.ndarray:
-    """Multiplier on a council's chance of filling a post from outside."""
+    """A council's pull on outside recruits (reputation, pay against the region's mean at the census
+    pay structure, golden hello); recruitment uses its change from the census state."""
     p, c, a = m.p, m.councils, m.councils.n_active
     log_pay = m.log_pay()[:a]
     return np.exp(p.hire_reputation_weight * (c.reputation[:a] - 0.5)
-                  + p.hire_pay_weight * (log_pay - log_pay.mean())
+                  + p.hire_pay_weight * (log_pay - c.base_log_pay[:a].mean())
                   + p.hire_golden_hello_per_1000gbp * c.golden_hello_gbp[:a] / 1000)
+
+
+def monthly_hires(m: WorkforceModel) -> np.ndarray:
+    """Expected outside hires (FTE) this month per simulated council, before the cap at its vacancies."""
+    p, c, a = m.p, m.councils, m.councils.n_active
+    leavers_a_month = m.turnover_estimate() * c.perm_fte[:a] / 12
+    pull = attractiveness(m) / np.maximum(c.base_attractiveness[:a], 1e-12)
+    return c.hire_identity[:a] * pull * (p.hire_per_leaver * leavers_a_month
+                                         + p.hire_vacancy_fill_per_month * c.vacancy_fte[:a])
 
 
 def recruitment_phase(m: WorkforceModel) -> None:
@@ -43,13 +68,11 @@ def recruitment_phase(m: WorkforceModel) -> None:
     council, ids = vacancy_ids(posts)
     if council.size == 0:
         return
-    nq_rate = {9: 1.0, 10: 0.5}.get(m.calendar_month, 0.0) * p.nq_hire_per_vacancy_september
-    attract = attractiveness(m)
-    p_nq = np.minimum(0.9, nq_rate * attract)
-    p_any = np.minimum(0.95, p_nq + p.returner_hire_per_vacancy_month * attract + m.extra_hire_rate[:a])
+    p_fill = np.minimum(MAX_FILL, monthly_hires(m) / np.maximum(posts, 1) + m.extra_hire_rate[:a])
+    nq_share = p.nq_share_of_hires_september * NQ_SEASON.get(m.calendar_month, NQ_OTHER_MONTHS)
     u = m.streams.uniform("hire", t, ids)
-    hired = u < p_any[council]
-    nq = u < p_nq[council]
+    hired = u < p_fill[council]
+    nq = u < p_fill[council] * nq_share
     for source, mask in (("new_qualifier", hired & nq), ("returner_overseas", hired & ~nq)):
         where = council[mask]
         if where.size == 0:

@@ -1,0 +1,232 @@
+"""Council identity: each council's own propensities, estimated from its census history.
+
+The census shows that councils differ persistently: a council's turnover correlates with its own
+turnover a year later (about 0.3-0.5) and several years later (about 0.2), far more than the
+model's structural terms (caseload, grade, pay by region) explain. This module turns each council's
+history, *up to the base year only*, into a forecast of where it sits relative to the nation next
+year, for two rates:
+
+* ``leave``: turnover (permanent leavers / FTE in post), which scales the council's hazards of
+  leaving the profession and of searching for another post;
+* ``hire``: starters / FTE in post, which scales the council's hiring from outside;
+* ``agency``: the agency rate (agency FTE / (agency + in-post FTE)), toward whose forecast the
+  council's agency cover drifts over the first year;
+* ``caseload``: cases per case-holding FTE, toward whose forecast the council's open cases drift
+  over the first year (councils far above their usual caseload manage demand back down: Bromley
+  moved children in need below the social-care threshold to its early-help team).
+
+Method (empirical Bayes as a best linear predictor). Let ``y[c, t] = log(rate[c, t] / national[t])``.
+Its covariance across councils is modelled as
+
+    Cov(y[c, t], y[c, t + k]) = tau2 + gamma2 * rho**k   (k >= 1)
+    Var(y[c, t])              = tau2 + gamma2 + sigma2 + binomial noise of council c in year t,
+
+a permanent council effect (tau2), a council effect that fades year to year (gamma2, rho) and a
+transitory part (sigma2 plus the sampling noise of a rate measured on few people,
+``(1 - r) / (r * n)`` in logs). The hyperparameters are fitted by least squares to the pooled lag
+covariances of the census years before the forecast; each council's forecast of ``y[c, base + 1]``
+is then the best linear predictor given its own years (missing years dropped), which pulls a council
+with a short or noisy history toward the national pattern. The predictor is linear, so its total
+weight ``W[c]`` on the council's own data is also returned: a structural prediction ``q[c]`` enters as
+the prior mean through ``q[c] * (1 - W[c])`` (see :func:`sim.build.build_identity`).
+
+The census moments that pin it are printed by ``python experiments/validation/council_identity.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from .data import CENSUS_YEARS, load_seeds
+
+RATES = {"leave": ("leavers_fte", "inpost_fte"), "hire": ("starters_fte", "inpost_fte"),
+         "agency": ("agency_fte", "workforce_fte"), "caseload": ("cases", "case_holders_fte")}
+COUNTED = {"leave", "hire", "agency"}  # rates of people (sampling noise as for a proportion)
+MAX_LAG = 6
+FLOOR_RATE = 0.01  # rates below 1% (a council with almost no leavers in a year) are read as 1% in logs
+
+
+@dataclass(frozen=True)
+class Covariance:
+    """Fitted variance components of a log rate ratio (see the module docstring)."""
+
+    tau2: float  # permanent council effect
+    gamma2: float  # fading council effect
+    rho: float  # its year-to-year persistence
+    sigma2: float  # transitory variance beyond sampling noise
+
+    def lag(self, k: np.ndarray) -> np.ndarray:
+        return self.tau2 + self.gamma2 * self.rho ** np.abs(k)
+
+
+def _panel(base_year: int, rate: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Log ratios to the national rate, and their sampling variances, (council x year) up to base_year."""
+    seeds = load_seeds()
+    tiny = set(seeds.councils.loc[seeds.councils.tiny == 1, "code"])
+    num, den = RATES[rate]
+    c = seeds.census[(seeds.census.year <= base_year) & ~seeds.census.code.isin(tiny)]
+    c = c.assign(workforce_fte=c.inpost_fte + c.agency_fte)
+    c = c[(c[den] > 0) & c[num].notna()]
+    national = c.groupby("year")[num].sum() / c.groupby("year")[den].sum()
+    r = np.maximum(c[num] / c[den], FLOOR_RATE)
+    y = np.log(r) - np.log(c.year.map(national))
+    noise = (1 - np.minimum(r, 0.9)) / (r * np.maximum(c[den], 1.0)) if rate in COUNTED else 0.0 * r
+    frame = pd.DataFrame({"code": c.code, "year": c.year, "y": y, "noise": noise})
+    return (frame.pivot(index="code", columns="year", values="y"),
+            frame.pivot(index="code", columns="year", values="noise"))
+
+
+def fit_covariance(y: pd.DataFrame, noise: pd.DataFrame) -> Covariance:
+    """Fit ``tau2, gamma2, rho`` to the pooled lag covariances (lags 1..6) of the panel ``y``, and
+    ``sigma2`` to its variance less the mean sampling noise."""
+    years = list(y.columns)
+    values = y.to_numpy(float)
+    lags, covs, weights = [], [], []
+    for k in range(1, min(MAX_LAG, len(years) - 1) + 1):
+        a, b = values[:, :-k].ravel(), values[:, k:].ravel()
+        ok = np.isfinite(a) & np.isfinite(b)
+        if ok.sum() > 20:
+            lags.append(k)
+            covs.append(float(np.mean((a[ok] - a[ok].mean()) * (b[ok] - b[ok].mean()))))
+            weights.append(ok.sum())
+    var = float(np.nanvar(values))
+    mean_noise = float(np.nanmean(noise.to_numpy(float)))
+    if not lags:  # one census year only: no information on persistence
+        return Covariance(0.0, 0.0, 0.0, max(var - mean_noise, 0.0))
+    lags_a, covs_a, w = np.array(lags, float), np.array(covs), np.array(weights, float)
+    best = None
+    for rho in np.linspace(0.0, 0.95, 96):  # for each rho, tau2 and gamma2 by weighted least squares
+        x = np.column_stack([np.ones_like(lags_a), rho**lags_a])
+        coef, *_ = np.linalg.lstsq(x * np.sqrt(w)[:, None], covs_a * np.sqrt(w), rcond=None)
+        coef = np.maximum(coef, 0.0)
+        err = float(np.sum(w * (x @ coef - covs_a) ** 2))
+        if best is None or err < best[0]:
+            best = (err, coef, rho)
+    _, (tau2, gamma2), rho = best
+    sigma2 = max(var - tau2 - gamma2 - mean_noise, 0.0)
+    return Covariance(float(tau2), float(gamma2), float(rho), sigma2)
+
+
+def predict(y: pd.DataFrame, noise: pd.DataFrame, cov: Covariance, target_year: int) -> pd.DataFrame:
+    """Best linear predictor of each council's ``y`` in ``target_year`` from its own years.
+
+    Returns a frame indexed by code with ``y_hat`` (the forecast log ratio), ``weight`` (the
+    predictor's total weight on the council's own data: 0 = pure national pattern), ``years`` and
+    ``y_base`` (the council's log ratio in the year before ``target_year``, NaN if missing).
+    """
+    last = target_year - 1
+    years = np.array(y.columns, dtype=float)
+    rows = []
+    for code, row in y.iterrows():
+        ok = row.notna().to_numpy()
+        if not ok.any():
+            rows.append((code, 0.0, 0.0, 0, np.nan))
+            continue
+        t, v = years[ok], row.to_numpy(float)[ok]
+        s = cov.lag(t[:, None] - t[None, :])
+        s[np.diag_indices_from(s)] = cov.tau2 + cov.gamma2 + cov.sigma2 + noise.loc[code].to_numpy(float)[ok]
+        k = cov.lag(target_year - t)
+        beta = np.linalg.solve(s, k)
+        y_base = float(row[last]) if last in row.index and np.isfinite(row[last]) else np.nan
+        rows.append((code, float(beta @ v), float(beta.sum()), int(ok.sum()), y_base))
+    return pd.DataFrame(rows, columns=["code", "y_hat", "weight", "years", "y_base"]).set_index("code")
+
+
+@lru_cache(maxsize=16)
+def council_effects(base_year: int) -> pd.DataFrame:
+    """Each council's forecast log ratio to the national rate for the year after ``base_year``,
+    from census years up to ``base_year`` only, for every rate of :data:`RATES`.
+
+    Returns a frame indexed by council code with columns ``{rate}_y_hat``, ``{rate}_weight``,
+    ``{rate}_years`` and ``{rate}_y_base``. Councils without data (none in post) get 0 and weight 0.
+    """
+    if base_year not in CENSUS_YEARS:
+        raise ValueError(f"no census year {base_year}")
+    parts = []
+    for rate in RATES:
+        y, noise = _panel(base_year, rate)
+        cov = fit_covariance(y, noise)
+        parts.append(predict(y, noise, cov, base_year + 1).add_prefix(f"{rate}_"))
+    return pd.concat(parts, axis=1)
+
+
+@lru_cache(maxsize=16)
+def covariances(base_year: int) -> dict[str, Covariance]:
+    """The fitted variance components of every rate, on census years up to ``base_year``."""
+    return {rate: fit_covariance(*_panel(base_year, rate)) for rate in RATES}
+
+
+@lru_cache(maxsize=16)
+def agency_gap_cover_share(base_year: int) -> float:
+    """Share of a change in a council's workload gap that it covers with agency staff within a year,
+    estimated on census pairs (t - 1, t) with t <= ``base_year`` (pooled councils, least squares
+    through the origin, both sides in FTE).
+
+    The regressor is the fall in FTE in post (the part of the workload gap that staffing opens; a
+    council that lost 10 FTE and covered them all would add 10 agency FTE). The change in cases is
+    left out of the regression: cases are recorded noisily from year to year, and with them in the
+    gap the estimate falls to about 0.06 (attenuation by measurement error); the model applies the
+    staffing estimate to both parts of the gap, an assumption. With one census year only, returns 0.5.
+    """
+    seeds = load_seeds()
+    tiny = set(seeds.councils.loc[seeds.councils.tiny == 1, "code"])
+    c = seeds.census[~seeds.census.code.isin(tiny)].set_index(["code", "year"]).sort_index()
+    xs, ys = [], []
+    for t in range(CENSUS_YEARS[0] + 1, base_year + 1):
+        a, b = c.xs(t - 1, level="year"), c.xs(t, level="year")
+        j = a.join(b, lsuffix="_0", how="inner")
+        gap_change = j.inpost_fte_0 - j.inpost_fte
+        d_agency = j.agency_fte - j.agency_fte_0
+        ok = np.isfinite(gap_change) & np.isfinite(d_agency) & (j.inpost_fte_0 > 20)
+        xs.append(gap_change[ok].to_numpy())
+        ys.append(d_agency[ok].to_numpy())
+    if not xs:
+        return 0.5
+    x, y = np.concatenate(xs), np.concatenate(ys)
+    return float(np.clip((x @ y) / (x @ x), 0.0, 1.0))
+
+
+@lru_cache(maxsize=16)
+def establishment_staffing_share(base_year: int) -> float:
+    """Share of a change in a council's FTE in post (beyond England's trend) that its funded posts
+    follow within the year: councils fund more posts where they recruit and delete posts they cannot
+    fill. Least squares through the origin on census pairs (t - 1, t), t <= ``base_year``, of the
+    changes in establishment (FTE in post + vacancies) and in FTE in post, each less England's
+    growth that year. With one census year only, returns 0."""
+    seeds = load_seeds()
+    tiny = set(seeds.councils.loc[seeds.councils.tiny == 1, "code"])
+    c = seeds.census[~seeds.census.code.isin(tiny)].assign(
+        establishment=lambda d: d.inpost_fte + d.vacancy_fte).set_index(["code", "year"]).sort_index()
+    xs, ys = [], []
+    for t in range(CENSUS_YEARS[0] + 1, base_year + 1):
+        a, b = c.xs(t - 1, level="year"), c.xs(t, level="year")
+        j = a.join(b, lsuffix="_0", how="inner")
+        j = j[(j.inpost_fte_0 > 20) & j.establishment.notna() & j.establishment_0.notna()]
+        g_e = j.establishment.sum() / j.establishment_0.sum()
+        g_p = j.inpost_fte.sum() / j.inpost_fte_0.sum()
+        xs.append((j.inpost_fte - g_p * j.inpost_fte_0).to_numpy())
+        ys.append((j.establishment - g_e * j.establishment_0).to_numpy())
+    if not xs:
+        return 0.0
+    x, y = np.concatenate(xs), np.concatenate(ys)
+    return float(np.clip((x @ y) / (x @ x), 0.0, 1.0))
+
+
+@lru_cache(maxsize=16)
+def establishment_growth(base_year: int, years: int = 3) -> float:
+    """Mean annual growth (log) of England's funded posts (FTE in post + vacancies) over the
+    ``years`` census years up to ``base_year`` (0 with one census year)."""
+    seeds = load_seeds()
+    nat = seeds.census.groupby("year")[["inpost_fte", "vacancy_fte"]].sum().sum(axis=1)
+    first = max(CENSUS_YEARS[0], base_year - years)
+    if first >= base_year:
+        return 0.0
+    return float(np.log(nat[base_year] / nat[first]) / (base_year - first))
+
+
+__all__ = ["Covariance", "RATES", "agency_gap_cover_share", "council_effects", "covariances",
+           "establishment_growth", "establishment_staffing_share", "fit_covariance", "predict"]
