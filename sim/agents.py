@@ -41,6 +41,7 @@ FLOAT_COLUMNS = (
     "caseload_norm",  # caseload at the census (the council's own norm)
     "base_log_pay",  # log pay with incentives at the census
     "base_attractiveness",  # attractiveness to outside recruits at the census
+    "establishment_follow_fte",  # the part of funded posts that followed the council's staffing
     "perm_fte_before",  # FTE in post at the last councils phase (funded posts follow part of the change)
     "boundary_rate",  # boundary councils only: movers a month they take from the region
     "boundary_credit",  # boundary councils only: movers they can take now

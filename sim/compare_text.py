@@ -74,8 +74,35 @@ def comparison_text(comp: Comparison, council: str | None = None) -> str:
             lines += ["  " + sentence(r) for _, r in to_focus.iterrows()]
             lines += ["  " + sentence(r) for _, r in rows[rows.measure.isin(NEIGHBOUR_MEASURES)].iterrows()]
             lines.append("")
+    if focus and comp.neighbours:
+        lines += destination_table(comp, focus) + [""]
     rows = t[t.council == "(region)"]
     lines.append("The whole region:")
     lines += ["  " + sentence(r).replace("(region) ", "the region ").replace("other councils", "councils outside it")
               for _, r in rows[rows.measure.isin(NEIGHBOUR_MEASURES + ("leavers",))].iterrows()]
     return "\n".join(lines)
+
+
+def destination_table(comp: Comparison, focus: str) -> list[str]:
+    """Where each neighbour's extra (or fewer) leavers go: to the focus council, to other councils,
+    or out of council social work and into agency work (changes a year, scenario less baseline)."""
+    t = comp.table
+
+    def diff(name: str, measure: str) -> float:
+        hit = t[(t.council == name) & (t.measure == measure)]
+        return float(hit["diff"].iloc[0]) if len(hit) else 0.0
+
+    lines = ["Where the neighbours' extra leavers go (a year, scenario less baseline; heads):",
+             f"| neighbour | extra leavers | to {focus} | to other councils | to agency work or out of the "
+             "profession |", "|---|---:|---:|---:|---:|"]
+    total = [0.0, 0.0, 0.0, 0.0]
+    for name in comp.neighbours:
+        if t[t.council == name].empty:
+            continue
+        leavers, councils, to_focus = (diff(name, k) for k in ("leavers", "losses_to_councils",
+                                                                f"losses_to:{focus}"))
+        row = [leavers, to_focus, councils - to_focus, leavers - councils]
+        total = [a + b for a, b in zip(total, row, strict=True)]
+        lines.append(f"| {name} | " + " | ".join(f"{x:+.1f}" for x in row) + " |")
+    lines.append("| all neighbours | " + " | ".join(f"{x:+.1f}" for x in total) + " |")
+    return lines

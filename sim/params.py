@@ -34,6 +34,10 @@ class Spec:
     source: str
 
 
+CASELOAD_SOURCE = ("census 2017-2024: within a council, log turnover rises 0.0065 (se 0.0067) per case "
+                   "in the same year and 0.0086 (se 0.0067) the next (council and year effects); "
+                   "experiments/validation/census_moments.py")
+
 # name: Spec(default, lower bound, upper bound, meaning, source)
 SPECS: dict[str, Spec] = {
     # --- pay and cost -------------------------------------------------------------------------
@@ -64,8 +68,8 @@ SPECS: dict[str, Spec] = {
     # --- search -------------------------------------------------------------------------------
     "search_rate_per_month": Spec(0.012, 0, 1, "share of permanent workers searching in a month",
                                   "assumption"),
-    "search_overload_per_case": Spec(0.06, 0, 2, "log-increase in search per case above tolerable",
-                                     "assumption"),
+    "search_overload_per_case": Spec(0.008, 0, 2, "log-increase in search per case above tolerable",
+                                     CASELOAD_SOURCE),
     "search_early_career_multiplier": Spec(1.6, 1, 10, "search multiplier 18 to 36 months after "
                                            "qualifying (Bexley loses newly qualified staff after two "
                                            "years)", "assumption"),
@@ -85,28 +89,31 @@ SPECS: dict[str, Spec] = {
                                 "assumption"),
     "career_months": Spec(480, 120, 720, "months after qualifying at which a worker retires",
                           "assumption"),
-    "exit_overload_per_case": Spec(0.04, 0, 2, "log-increase in exit hazard per case above tolerable",
-                                   "assumption"),
-    "exit_pay_elasticity": Spec(0.5, 0, 10, "elasticity of the hazard of leaving the profession to the "
+    "exit_overload_per_case": Spec(0.008, 0, 2, "log-increase in exit hazard per case above tolerable",
+                                   CASELOAD_SOURCE),
+    "exit_pay_elasticity": Spec(0.8, 0, 10, "elasticity of the hazard of leaving the profession to the "
                                 "council's pay (with incentives) relative to its base-year pay",
                                 "external: pinned with b_pay to published separation elasticities "
                                 "(docs/ODD.md; experiments/validation/pay_elasticities.py)"),
-    "exit_inadequate_multiplier": Spec(1.4, 1, 10, "exit hazard multiplier in an Inadequate council",
-                                       "assumption (BCP: turnover 36% after Inadequate)"),
+    "exit_inadequate_multiplier": Spec(1.0, 1, 10, "exit hazard multiplier in an Inadequate council",
+                                       "census event study: turnover +0.7 points (se 1.3) in the years "
+                                       "after a judgement of Inadequate, so none (docs/ofsted_process.md)"),
     # --- council identity (sim/identity.py) ----------------------------------------------
     "council_identity": Spec(1.0, 0, 1, "weight on each council's own census history in its propensities "
                              "to leave, hire and use agency cover (0 = councils differ only by the model's "
                              "structural terms)", "census: empirical Bayes on years up to the base year"),
     # --- recruitment from outside: a matching function -----------------------------------
-    "hire_per_leaver": Spec(0.4, 0, 3, "outside hires a month per FTE that left the council in an average "
+    "hire_per_leaver": Spec(0.7, 0, 3, "outside hires a month per FTE that left the council in an average "
                             "month of the last year (posts re-advertised as people leave)", "assumption"),
-    "hire_vacancy_fill_per_month": Spec(0.012, 0, 1, "outside hires a month per vacant FTE beyond "
-                                        "replacement", "assumption"),
+    "hire_vacancy_fill_per_month": Spec(0.01, 0, 1, "outside hires a month per vacant FTE beyond "
+                                        "replacement", "calibrated; census (see hire_per_leaver)"),
     "nq_share_of_hires_september": Spec(0.5, 0, 1, "share of September's outside hires who are newly "
                                         "qualified (half of it in October, a tenth in other months)",
                                         "assumption"),
-    "hire_reputation_weight": Spec(1.0, 0, 10, "log-change in a council's hiring chance per unit "
-                                   "of reputation above 0.5", "assumption"),
+    "hire_reputation_weight": Spec(0.1, 0, 10, "log-change in a council's outside hiring per unit of "
+                                   "reputation above its census value", "census event study: starters / in post "
+                                   "+0.6 points (se 1.1) after an Outstanding judgement, +2.4 (1.2) after "
+                                   "Inadequate: no clear effect (docs/ofsted_process.md)"),
     "hire_pay_weight": Spec(2.0, 0, 50, "log-change in hiring chance per unit log pay above the "
                             "region's mean", "assumption"),
     "hire_golden_hello_per_1000gbp": Spec(0.04, 0, 2, "log-change in hiring chance per GBP 1,000 of "
@@ -132,16 +139,21 @@ SPECS: dict[str, Spec] = {
     # --- Ofsted and reputation --------------------------------------------------------------
     "reputation_halflife_months": Spec(12.0, 0.5, 120, "half-life of reputation's move toward a new "
                                        "grade", "assumption"),
-    "inspection_rate_per_month": Spec(1 / 36, 0, 1, "chance of an inspection in a month",
-                                      "ILACS cycle of about three years"),
-    "inspection_pressure_weight": Spec(1.0, 0, 20, "log-odds of a worse (or better) grade per unit "
-                                       "of workforce pressure (caseload, agency, turnover)", "assumption"),
-    "inspection_change_logit": Spec(-1.6, -20, 20, "log-odds of a grade change at an inspection "
-                                    "with average pressure", "assumption"),
+    "inspection_pressure_weight": Spec(1.5, 0, 20, "tilt of the grade drawn at an inspection toward a worse "
+                                       "(or better) grade per unit of workforce pressure (caseload, agency, "
+                                       "turnover)", "judgements 2018-2024: 1.51 (se 0.44) with per-grade "
+                                       "intercepts; an association (docs/ofsted_process.md)"),
+    "judgement_effects": Spec(1.0, 0, 5, "multiplier on the estimated effects of entering or leaving "
+                              "Inadequate on funded posts and agency use (sim.ofsted)",
+                              "census event study around judgements (1 = as estimated)"),
     # --- demand -----------------------------------------------------------------------------
     "establishment_trend_weight": Spec(1.0, 0, 5, "multiplier on the growth of funded posts, England's "
                                        "census trend over the three years to the base year",
                                        "census (1 = as estimated)"),
+    "establishment_follow_halflife_months": Spec(24.0, 1, 600, "half-life of the part of funded posts that "
+                                                 "followed the council's own staffing (posts added where it "
+                                                 "recruits, deleted where it cannot fill them) before the posts "
+                                                 "return to England's trend", "assumption"),
     "boundary_mover_share_of_starters": Spec(0.22, 0, 1, "share of a council's starters who come from other "
                                              "councils: a council outside the region takes that many of its "
                                              "census starters a year from the region's councils that border it",

@@ -6,15 +6,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.special import expit
 
 from ..data import GRADE_REPUTATION
+from ..ofsted import apply_judgement, inspection_process, next_grades
 from ..workers import PERM
 
 if TYPE_CHECKING:
     from ..model import WorkforceModel
-
-INADEQUATE = 3
 
 
 def workforce_pressure(m: WorkforceModel) -> np.ndarray:
@@ -26,6 +24,20 @@ def workforce_pressure(m: WorkforceModel) -> np.ndarray:
             + (m.turnover_estimate() - 0.15) / 0.08) / 3.0
 
 
+def update_establishment(m: WorkforceModel) -> None:
+    """Funded posts grow with England's census trend to the base year, and follow a share of the change
+    in the council's own staffing beyond that trend (census: :func:`sim.identity.establishment_staffing_share`);
+    the part that followed staffing fades back to the trend with ``establishment_follow_halflife_months``."""
+    c, p, a = m.councils, m.p, m.councils.n_active
+    growth = np.exp(p.establishment_trend_weight * m.establishment_growth / 12)
+    follow = c.establishment_follow_fte[:a]
+    path = (c.establishment_fte[:a] - follow) * growth  # the trend path (with any posts a policy added)
+    beyond = c.perm_fte[:a] - c.perm_fte_before[:a] * growth
+    follow[:] = follow * 0.5 ** (1 / p.establishment_follow_halflife_months) + m.establishment_follows * beyond
+    c.establishment_fte[:a] = np.maximum(0.0, path + follow)
+    c.perm_fte_before[:a] = c.perm_fte[:a]
+
+
 def councils_phase(m: WorkforceModel) -> None:
     """Demand trend, stocks and caseloads, stochastic inspections, reputation, council pay rules."""
     c, p, a = m.councils, m.p, m.councils.n_active
@@ -33,27 +45,18 @@ def councils_phase(m: WorkforceModel) -> None:
         c.cases[:a] *= (1 + p.demand_trend_pct_per_year / 100) ** (1 / 12)
     if m.tick <= 12:  # open cases drift toward the council's own forecast caseload over the first year
         c.cases[:a] *= np.exp(c.demand_drift[:a] / 12)
-    # funded posts grow with England's census trend to the base year, and follow part of the change
-    # in the council's own staffing beyond that trend (census: sim.identity.establishment_staffing_share)
-    growth = np.exp(p.establishment_trend_weight * m.establishment_growth / 12)
-    beyond = c.perm_fte[:a] - c.perm_fte_before[:a] * growth
-    c.establishment_fte[:a] = np.maximum(0.0, c.establishment_fte[:a] * growth + m.establishment_follows * beyond)
-    c.perm_fte_before[:a] = c.perm_fte[:a]
+    update_establishment(m)
     m.recount()
 
-    # Inspections: a council is inspected at random; more pressure, more likely a worse grade.
+    # Inspections on the schedule the judgements data show; the new grade from the observed transitions.
+    process = inspection_process()
     u = m.streams.uniform("inspection", m.tick, np.arange(a))
-    inspected = np.flatnonzero(u < p.inspection_rate_per_month)
+    inspected = np.flatnonzero(u < process.inspection_probability(c.grade[:a], m.tick - c.grade_tick[:a]))
     if inspected.size:
-        z = p.inspection_pressure_weight * workforce_pressure(m)[inspected]
-        p_worse = expit(p.inspection_change_logit + z)
-        p_better = expit(p.inspection_change_logit - z)
         v = m.streams.uniform("inspection_outcome", m.tick, inspected)
-        g = c.grade[inspected]
-        g = np.where(v < p_worse, np.minimum(g + 1, INADEQUATE),
-                     np.where(v < p_worse + p_better, np.maximum(g - 1, 0), g))
-        c.grade[inspected] = g
-        c.grade_tick[inspected] = m.tick
+        grade = next_grades(process, c.grade[inspected], workforce_pressure(m)[inspected],
+                            p.inspection_pressure_weight, v)
+        apply_judgement(m, inspected, grade)
 
     # Reputation drifts toward the value of the current grade.
     step = 1 - 0.5 ** (1 / p.reputation_halflife_months)

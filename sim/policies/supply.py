@@ -54,7 +54,9 @@ class OverseasRecruitment(Policy):
 class OfstedJudgement(Policy):
     """An Ofsted judgement on a date: the council's grade is set (until a later inspection).
 
-    Reputation then moves toward the new grade at its usual pace, or at once with ``immediate``.
+    Reputation then moves toward the new grade at its usual pace, or at once with ``immediate``; entering
+    or leaving Inadequate changes funded posts and agency use as estimated from real judgements
+    (:func:`sim.ofsted.apply_judgement`); the next inspection follows the estimated schedule.
     A judgement is not undone, so ``end`` is not allowed.
 
     Attributes:
@@ -74,8 +76,9 @@ class OfstedJudgement(Policy):
         self.grade_index = names[str(self.grade).lower()]
 
     def start_(self, m: WorkforceModel) -> None:
+        from ..ofsted import apply_judgement
+
         c = m.councils
-        c.grade[self.index] = self.grade_index
-        c.grade_tick[self.index] = m.tick
+        apply_judgement(m, np.atleast_1d(self.index), np.full(np.size(self.index), self.grade_index))
         if self.immediate:
             c.reputation[self.index] = GRADE_REPUTATION[self.grade_index]
