@@ -25,8 +25,8 @@ from sim.errors import SimInputError
 from sim.params import Params
 
 REGION = "bexley_cluster"
-FREE = {"exit_mid_per_month": (0.002, 0.015), "returner_hire_per_vacancy_month": (0.005, 0.06)}
-TRUTH = {"exit_mid_per_month": 0.010, "returner_hire_per_vacancy_month": 0.035}
+FREE = {"exit_mid_per_month": (0.002, 0.015), "hire_per_leaver": (0.2, 1.5)}
+TRUTH = {"exit_mid_per_month": 0.010, "hire_per_leaver": 1.0}
 
 
 def test_census_moments_match_published_national_figures():

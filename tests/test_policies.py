@@ -118,7 +118,11 @@ def test_clawback_recovers_from_early_leavers():
 def test_caseload_cap_and_extra_posts_raise_the_establishment(baseline):
     cm = build({"kind": "caseload_cap", "councils": ["Bromley"], "extra_posts": 10}).run(years=2).results.council_months
     est, base = at(cm, "Bromley").establishment_fte, at(baseline, "Bromley").establishment_fte
-    assert (est.loc[START_TICK:] - base.loc[START_TICK:]).round(6).eq(10).all()
+    # the 10 posts are added when the policy starts, then grow with England's trend like every post; funded
+    # posts also follow part of the council's own staffing, which the extra posts change
+    extra = (est - base).loc[START_TICK:]
+    assert extra.iloc[0] == pytest.approx(10, abs=0.5) and (extra > 8).all() and (extra < 15).all()
+    assert (est.loc[: START_TICK - 1] == base.loc[: START_TICK - 1]).all()
     capped = build({"kind": "caseload_cap", "councils": ["Bromley"], "cap": 10}).run(years=1).results.council_months
     b = at(capped, "Bromley").loc[START_TICK:]
     share = WorkforceModel(region=REGION).council("Bromley").case_holder_share

@@ -48,9 +48,10 @@ def test_engine_search_shares_match_logit_when_vacancies_are_unlimited():
     """In the engine's own moves phase, with every worker searching and hearing of every post and no
     vacancy limit, the counts choosing to stay / each council / agency match the logit expectation."""
     m = WorkforceModel(region="bexley_cluster", seed=8, search_rate_per_month=1.0, offer_per_vacancy_rate=100,
-                       agency_constant=2.0)
+                       agency_constant=2.0, council_identity=0)  # everyone searches
     c = m.councils
     c.establishment_fte[: c.n_active] *= 50  # unlimited vacancies
+    c.boundary_rate[c.n_active:] = 1e9  # and no limit on the councils outside the region
     m.tick = 1
     m.recount()
     perm = m.workers.with_status(PERM)
@@ -102,7 +103,8 @@ def test_job_ladder_matches_burdett_mortensen():
                        b_ofsted=0, b_commute_per_km=0, agency_constant=-20, agency_pay_premium=1.0,
                        exit_nq_per_month=delta,
                        exit_mid_per_month=delta, exit_late_per_month=delta, career_months=720,
-                       caseload_tolerable=100, exit_inadequate_multiplier=1)
+                       caseload_tolerable=100, exit_inadequate_multiplier=1, exit_pay_elasticity=0,
+                       council_identity=0)  # the same exit rate delta everywhere, whatever a council pays
     c, w = m.councils, m.workers
     a = c.n_active
     n_levels = a

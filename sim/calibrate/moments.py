@@ -26,6 +26,7 @@ MOMENTS: dict[str, str] = {
     "agency_rate_pct": "agency FTE / (agency + in-post FTE) (region)",
     "vacancy_rate_pct": "vacant FTE / (vacant + in-post FTE) (region)",
     "caseload": "cases per case-holding FTE (region)",
+    "perm_fte_growth_pct": "growth of FTE in post over the year (region)",
     "turnover_p10": "10th percentile across councils of turnover",
     "turnover_p50": "median across councils of turnover",
     "turnover_p90": "90th percentile across councils of turnover",
@@ -98,6 +99,9 @@ def census_moments(seeds: Seeds, codes: list[str], year: int) -> dict[str, float
         "vacancy_rate_pct": 100 * d.vacancy_fte.sum() / (d.vacancy_fte.sum() + inpost),
         "caseload": d.cases.sum() / d.case_holders_fte.sum(),
     }
+    prev = seeds.census[(seeds.census.year == year - 1) & seeds.census.code.isin(d.index)]
+    if len(prev):
+        out["perm_fte_growth_pct"] = 100 * (inpost / prev.inpost_fte.sum() - 1)
     att = seeds.attrition.set_index("year")
     if year in att.index:
         r = att.loc[year]
@@ -150,6 +154,7 @@ def model_moments(cm: pd.DataFrame, codes: list[str]) -> dict[str, float]:
         "agency_rate_pct": 100 * d.agency_fte.sum() / (d.agency_fte.sum() + inpost),
         "vacancy_rate_pct": 100 * d.vacancy_fte.sum() / (d.vacancy_fte.sum() + inpost),
         "caseload": float((d.caseload * workforce).sum() / workforce.sum()),
+        "perm_fte_growth_pct": 100 * (inpost / cm[(cm.tick == 0) & cm.code.isin(codes)].perm_fte.sum() - 1),
     }
     out.update(cross_council_moments(d.turnover_pct, d.agency_rate_pct, d.vacancy_rate_pct, d.grade))
     return {k: float(out[k]) for k in MOMENTS}

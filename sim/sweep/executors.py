@@ -120,7 +120,14 @@ def run_processes(
         try:
             while True:
                 for run_id, kwargs in todo:
-                    pending[pool.submit(execute_run, model, outcomes, kwargs)] = run_id
+                    try:
+                        pending[pool.submit(execute_run, model, outcomes, kwargs)] = run_id
+                    except cf.process.BrokenProcessPool as exc:  # a worker died before this submission
+                        raise SweepRunError(
+                            f"a worker process died before {run_id} could start; finished runs are saved - "
+                            "re-run the same command to resume",
+                            run_id,
+                        ) from exc
                     if len(pending) >= 4 * workers:
                         break
                 if not pending:

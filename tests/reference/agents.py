@@ -62,7 +62,9 @@ class Worker(CellAgent):
             base = p.exit_mid_per_month
         else:
             base = p.exit_late_per_month
-        factor = math.exp(p.exit_overload_per_case * max(0.0, m.c.caseload[e] - p.caseload_tolerable))
+        overload = max(0.0, m.c.caseload[e] - p.caseload_tolerable)
+        factor = m.c.leave_identity[e] * math.exp(p.exit_overload_per_case * overload
+                                                  - p.exit_pay_elasticity * (m.log_pay[e] - m.c.base_log_pay[e]))
         if m.c.grade[e] == 3:
             factor *= p.exit_inadequate_multiplier
         return min(1.0, base * factor)
@@ -75,9 +77,7 @@ class Worker(CellAgent):
     def search_probability(self) -> float:
         m, p, e = self.model, self.model.p, self.employer
         overload = max(0.0, m.c.caseload[e] - p.caseload_tolerable)
-        gap = max(0.0, m.best_log_pay[self.home] - m.log_pay[e])
-        rate = p.search_rate_per_month * math.exp(p.search_overload_per_case * overload
-                                                  + p.search_pay_gap_weight * gap)
+        rate = p.search_rate_per_month * m.c.leave_identity[e] * math.exp(p.search_overload_per_case * overload)
         if 18 <= self.pq_months < 36:
             rate *= p.search_early_career_multiplier
         return min(1.0, rate)

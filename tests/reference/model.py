@@ -2,11 +2,13 @@
 
 One :class:`~reference.agents.Worker` (a Mesa ``CellAgent``) per social worker, on a Mesa
 ``Network`` whose nodes are the councils (the region's and those just outside it); council state
-lives in arrays (the engine's council table, built by the same :mod:`sim.build` helpers from the same
-census). The month runs the same eight phases as :class:`sim.model.WorkforceModel`, with the same
-parameters and rules, but each rule is written per agent in plain Python and every random number
-comes from the model's stdlib generator ``self.random``. It shares no code with the vectorised phases
-and none of their random streams: it must agree with the engine in distribution, not bit for bit.
+lives in arrays. The councils' inputs at the census (the engine's council table: census figures,
+distances, reach, and each council's identity estimated from its census history) are taken from an
+engine model built for the same region, base year and seed, as data. The month runs the same eight
+phases as :class:`sim.model.WorkforceModel`, with the same parameters and rules, but each rule is
+written per agent in plain Python and every random number comes from the model's stdlib generator
+``self.random``. It shares no code with the vectorised phases and none of their random streams: it
+must agree with the engine in distribution, not bit for bit.
 
 Choices use Gumbel noise and take the best option (the engine inverts the logit probabilities);
 rationing of vacancies visits applicants in a random order (the engine sorts random priorities).
@@ -22,10 +24,10 @@ import networkx as nx
 import numpy as np
 from mesa.discrete_space import Network
 
-from sim import build
 from sim.data import CENSUS_YEARS, GRADE_REPUTATION, load_seeds
+from sim.model import WorkforceModel
+from sim.ofsted import INADEQUATE, inspection_process
 from sim.params import Params
-from sim.regions import build_region
 
 from .agents import AGENCY, PERM, POOL, DoubleExitWorker, Worker
 
@@ -53,11 +55,16 @@ class ReferenceModel(mesa.Model):
         self.base_year, self.tick = int(base_year), 0
         self.seeds = load_seeds()
         self.graph = self.seeds.graph()
-        self.region = build_region(self.seeds, region, self.graph)
+        # the councils' inputs at the census, as data (the engine's council table before any month)
+        engine = WorkforceModel(region=region, base_year=base_year, seed=seed, params=params, months=1)
+        self.region = engine.region
         codes = list(self.region.members + self.region.boundary)
         census = self.seeds.year(self.base_year).set_index("code").loc[codes].reset_index()
-        build.build_councils(self, census, {})  # council arrays, distances and reach, as the engine
-        self.c = self.councils
+        self.councils, self.c = engine.councils, engine.councils
+        for name in ("fte_ratio", "turnover_prior", "reference_caseload", "dist_km", "reach",
+                     "establishment_growth", "establishment_follows", "agency_theta"):
+            setattr(self, name, getattr(engine, name))
+        self.inspections = inspection_process()
         self.n_active = self.c.n_active
         g = nx.relabel_nodes(self.graph.subgraph(codes), {code: i for i, code in enumerate(codes)})
         kwargs = {"layout": None} if "layout" in Network.__init__.__code__.co_varnames else {}
@@ -147,7 +154,6 @@ class ReferenceModel(mesa.Model):
         total = c.pay_gbp + c.market_supplement_gbp + c.retention_gbp
         self.log_pay = np.log(np.maximum(total, 1.0)).tolist()
         self.log_pay_gh = np.log(np.maximum(total + c.golden_hello_gbp / 2, 1.0)).tolist()
-        self.best_log_pay = [max(self.log_pay_gh[j] for j in row) for row in self.reach]
         self.council_term = (-p.b_caseload_per_case * (c.current_caseload() - self.reference_caseload)
                              + p.b_ofsted * c.reputation).tolist()
         self.offer_probability = np.minimum(1.0, p.offer_per_vacancy_rate * c.vacancy_rate()).tolist()
@@ -155,35 +161,63 @@ class ReferenceModel(mesa.Model):
                             for i in range(c.n)]
 
     def councils_phase(self) -> None:
-        c, p, rnd = self.c, self.p, self.random
-        if p.demand_trend_pct_per_year:
-            c.cases[: self.n_active] *= (1 + p.demand_trend_pct_per_year / 100) ** (1 / 12)
+        c, p, rnd, a = self.c, self.p, self.random, self.n_active
+        for i in range(a):
+            if p.demand_trend_pct_per_year:
+                c.cases[i] *= (1 + p.demand_trend_pct_per_year / 100) ** (1 / 12)
+            if self.tick <= 12:
+                c.cases[i] *= math.exp(c.demand_drift[i] / 12)
+        growth = math.exp(p.establishment_trend_weight * self.establishment_growth / 12)
+        fade = 0.5 ** (1 / p.establishment_follow_halflife_months)
+        for i in range(a):  # funded posts: England's trend, and a fading share of the council's own staffing
+            path = (c.establishment_fte[i] - c.establishment_follow_fte[i]) * growth
+            c.establishment_follow_fte[i] = (c.establishment_follow_fte[i] * fade + self.establishment_follows
+                                             * (c.perm_fte[i] - c.perm_fte_before[i] * growth))
+            c.establishment_fte[i] = max(0.0, path + c.establishment_follow_fte[i])
+            c.perm_fte_before[i] = c.perm_fte[i]
         self.recount()
         pressure = self._pressure()
-        for i in range(self.n_active):
-            if rnd.random() < p.inspection_rate_per_month:
-                z = p.inspection_pressure_weight * pressure[i]
-                worse = 1 / (1 + math.exp(-(p.inspection_change_logit + z)))
-                better = 1 / (1 + math.exp(-(p.inspection_change_logit - z)))
-                v = rnd.random()
-                if v < worse:
-                    c.grade[i] = min(c.grade[i] + 1, 3)
-                elif v < worse + better:
-                    c.grade[i] = max(c.grade[i] - 1, 0)
+        process = self.inspections
+        for i in range(a):
+            g = int(c.grade[i])
+            t = max(self.tick - int(c.grade_tick[i]), 0)
+            k, lam = process.shape[g], process.scale_months[g]
+            if rnd.random() < 1 - math.exp((t / lam) ** k - ((t + 1) / lam) ** k):
+                weights = [process.transition[g][j] * math.exp(p.inspection_pressure_weight * pressure[i]
+                                                                * (1 if j > g else -1 if j < g else 0))
+                           for j in range(4)]
+                new = rnd.choices(range(4), weights=weights)[0]
+                self.judge(i, new)
         step = 1 - 0.5 ** (1 / p.reputation_halflife_months)
-        for i in range(self.n_active):
+        for i in range(a):
             c.reputation[i] += (GRADE_REPUTATION[c.grade[i]] - c.reputation[i]) * step
         self._council_view()
 
+    def judge(self, i: int, grade: int) -> None:
+        """A judgement: entering or leaving Inadequate moves funded posts and agency cover by the
+        estimated effects (sim.ofsted)."""
+        c, effects, k = self.c, self.inspections.effects, self.p.judgement_effects
+        if grade == INADEQUATE and c.grade[i] != INADEQUATE:
+            c.establishment_fte[i] *= math.exp(k * effects["establishment_to_inadequate"])
+            c.agency_base_fte[i] *= math.exp(k * effects["agency_to_inadequate"])
+        elif c.grade[i] == INADEQUATE and grade != INADEQUATE:
+            c.establishment_fte[i] *= math.exp(k * effects["establishment_out_of_inadequate"])
+            c.agency_base_fte[i] *= math.exp(k * effects["agency_out_of_inadequate"])
+        c.grade[i], c.grade_tick[i] = grade, self.tick
+
+    def turnover_estimate(self, i: int) -> float:
+        """Leavers over the last 12 months / FTE in post, topped up with the census rate."""
+        c = self.c
+        k = min(12, len(self.history) - 1)
+        leavers = sum(h["leavers"][i] for h in self.history[len(self.history) - k:]) if k else 0.0
+        if c.perm_fte[i] <= 0:
+            return self.turnover_prior[i]  # nobody in post: the census prior
+        return (leavers + self.turnover_prior[i] * c.perm_fte[i] * (12 - k) / 12) / c.perm_fte[i]
+
     def _pressure(self) -> list[float]:
         c, out = self.c, []
-        done = len(self.history) - 1
-        k = min(12, done)
         for i in range(self.n_active):
-            leavers = sum(h["leavers"][i] for h in self.history[len(self.history) - k:]) if k else 0.0
-            turnover = (leavers + self.turnover_prior[i] * c.perm_fte[i] * (12 - k) / 12) / max(c.perm_fte[i], 1e-9)
-            if c.perm_fte[i] <= 0:
-                turnover = self.turnover_prior[i]  # nobody in post: the census prior
+            turnover = self.turnover_estimate(i)
             agency_rate = c.agency_fte[i] / max(c.agency_fte[i] + c.perm_fte[i], 1e-9)
             out.append(((c.caseload[i] - 16.5) / 3.0 + (agency_rate - 0.16) / 0.10 + (turnover - 0.15) / 0.08) / 3.0)
         return out
@@ -209,6 +243,8 @@ class ReferenceModel(mesa.Model):
 
     def moves_phase(self) -> None:
         c, rnd = self.c, self.random
+        for j in range(self.n_active, c.n):  # councils outside the region take movers at their census rate
+            c.boundary_credit[j] = min(c.boundary_credit[j] + c.boundary_rate[j], 1 + 3 * c.boundary_rate[j])
         movers: list[tuple[Worker, int]] = []
         for w in self.workers(PERM):
             if rnd.random() >= w.search_probability():
@@ -219,12 +255,15 @@ class ReferenceModel(mesa.Model):
                 w.status, w.cell, w.left_perm_tick, w.tenure = POOL, None, self.tick, 0
             elif choice is not None:
                 movers.append((w, choice))
-        capacity = [math.floor(c.vacancy_fte[i] + 0.5) if i < self.n_active else math.inf for i in range(c.n)]
+        capacity = [math.floor(c.vacancy_fte[i] + 0.5) if i < self.n_active else math.floor(c.boundary_credit[i])
+                    for i in range(c.n)]
         rnd.shuffle(movers)
         for w, dest in movers:
             if capacity[dest] < 1:
                 continue
             capacity[dest] -= 1
+            if dest >= self.n_active:
+                c.boundary_credit[dest] -= 1
             if dest < self.n_active:
                 self._leaver(w, "council")
                 w.cell, w.tenure, w.hired_tick, w.left_perm_tick = self.network[dest], 0, self.tick, self.tick
@@ -236,19 +275,21 @@ class ReferenceModel(mesa.Model):
         c, p, rnd = self.c, self.p, self.random
         self.recount()
         a = self.n_active
-        lp = self.log_pay[:a]
-        mean_lp = sum(lp) / a
-        nq_rate = {9: 1.0, 10: 0.5}.get(self.calendar_month, 0.0) * p.nq_hire_per_vacancy_september
+        mean_base = sum(c.base_log_pay[:a]) / a
+        nq_share = p.nq_share_of_hires_september * {9: 1.0, 10: 0.5}.get(self.calendar_month, 0.1)
         for i in range(a):
             attract = math.exp(p.hire_reputation_weight * (c.reputation[i] - 0.5)
-                               + p.hire_pay_weight * (lp[i] - mean_lp)
+                               + p.hire_pay_weight * (self.log_pay[i] - mean_base)
                                + p.hire_golden_hello_per_1000gbp * c.golden_hello_gbp[i] / 1000)
-            p_nq = min(0.9, nq_rate * attract)
-            p_any = min(0.95, p_nq + p.returner_hire_per_vacancy_month * attract)
-            for _ in range(max(0, math.floor(c.vacancy_fte[i] + 0.5))):
+            leavers = self.turnover_estimate(i) * c.perm_fte[i] / 12
+            hires = c.hire_identity[i] * attract / c.base_attractiveness[i] * (
+                p.hire_per_leaver * leavers + p.hire_vacancy_fill_per_month * c.vacancy_fte[i])
+            posts = max(0, math.floor(c.vacancy_fte[i] + 0.5))
+            p_fill = min(0.95, hires / max(posts, 1))
+            for _ in range(posts):
                 u = rnd.random()
-                if u < p_any:
-                    self.new_worker(i, PERM, new_qualifier=u < p_nq)
+                if u < p_fill:
+                    self.new_worker(i, PERM, new_qualifier=u < p_fill * nq_share)
                     self.flows["starters"] += 1
 
     def agency_phase(self) -> None:
@@ -273,7 +314,13 @@ class ReferenceModel(mesa.Model):
             else:
                 w.status, w.cell, w.tenure = POOL, None, 0
         self.recount()
-        target = [min(c.agency_cover_ratio[i] * c.vacancy_fte[i], c.agency_cap_fte[i]) for i in range(a)]
+        target = []
+        for i in range(a):  # the workload gap at the council's own census caseload, and the drift of its cover
+            need = c.cases[i] / (max(c.case_holder_share[i], 1e-9) * max(c.caseload_norm[i], 1.0))
+            base = c.agency_base_fte[i] * math.exp(c.agency_drift[i] * min(self.tick, 12) / 12)
+            gap_change = need - c.perm_fte[i] - c.workload_gap0_fte[i]
+            wanted = max(0.0, base + self.agency_theta * p.agency_gap_cover_weight * gap_change)
+            target.append(min(wanted, c.agency_cap_fte[i]))
         for i in range(a):  # end placements a council no longer wants
             surplus = math.floor(c.agency_fte[i] - target[i])
             if surplus >= 1:
