@@ -545,7 +545,7 @@ def od_table(const int64_t[::1] origin, const int64_t[::1] destination, const do
 
 
 def release(const int64_t[::1] slots, int8_t[::1] status, int16_t[::1] employer, int16_t[::1] home,
-            int16_t[::1] pq, int16_t[::1] tenure, float[::1] fte, float[::1] taste, int32_t[::1] left_perm_tick,
+            int16_t[::1] home_zone, int16_t[::1] pq, int16_t[::1] tenure, float[::1] fte, float[::1] taste, int32_t[::1] left_perm_tick,
             int32_t[::1] hired_tick, int32_t never):
     """Empty the given slots: every column back to its empty value (see sim.workers.COLUMNS)."""
     cdef Py_ssize_t j, i, n = status.shape[0]
@@ -555,7 +555,7 @@ def release(const int64_t[::1] slots, int8_t[::1] status, int16_t[::1] employer,
     with nogil:
         for j in range(slots.shape[0]):
             i = slots[j]
-            status[i], employer[i], home[i], pq[i], tenure[i] = FREE, -1, -1, 0, 0
+            status[i], employer[i], home[i], home_zone[i], pq[i], tenure[i] = FREE, -1, -1, -1, 0, 0
             fte[i], taste[i], left_perm_tick[i], hired_tick[i] = 0.0, 1.0, never, never
 
 

@@ -50,12 +50,14 @@ FLOAT_COLUMNS = (
     # recomputed every month
     "perm_fte", "perm_count", "agency_fte", "agency_count", "vacancy_fte", "caseload", "unallocated_cases",
 )
+NO_CAP_TICK = 10**9  # agency_price_cap_tick of a council with no price cap
 STOCK_ROWS = ("perm_count", "perm_fte", "agency_count", "agency_fte")  # rows of CouncilTable.stocks
 INT_COLUMNS = (
     "grade",  # index into GRADES: 0 Outstanding .. 3 Inadequate
     "grade_tick",  # month of the last judgement (negative = before the run)
     "retention_month",  # calendar month (1-12) the retention payment is paid, 0 = none
     "retention_tenure_months",  # months with the council needed to qualify
+    "agency_price_cap_tick",  # month from which new agency assignments are price-capped (NO_CAP_TICK = none)
 )
 
 
@@ -78,6 +80,7 @@ class CouncilTable:
         self.agency_cap_fte[:] = np.inf
         self.agency_cap_share[:] = np.inf
         self.agency_price_cap[:] = np.inf
+        self.agency_price_cap_tick[:] = NO_CAP_TICK
 
     def vacancy_rate(self) -> np.ndarray:
         """Vacancies / (vacancies + FTE in post), census definition (fixed for boundary councils)."""

@@ -8,7 +8,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from . import kernels
+from . import geography, kernels
 from .agents import Council, CouncilTable
 from .data import GRADE_REPUTATION, GRADES
 from .errors import SimInputError, unknown
@@ -22,15 +22,8 @@ HOME_ELSEWHERE_SHARE = 0.25  # assumption: a quarter of workers live in a neighb
 INITIAL_POOL_SHARE = 0.05  # assumption: agency workers between placements, per agency worker
 PQ_MEAN_MONTHS = 150.0  # assumption: experience since qualifying ~ truncated exponential
 TENURE_MEAN_MONTHS = 54.0  # assumption: time with the current employer ~ exponential, <= experience
-TASTE_SIGMA = 0.3  # assumption: spread of the personal weight on pay (lognormal, mean 1)
-
-
-def haversine_km(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    lon, lat = np.radians(lon), np.radians(lat)
-    dlon = lon[:, None] - lon[None, :]
-    dlat = lat[:, None] - lat[None, :]
-    h = np.sin(dlat / 2) ** 2 + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.sin(dlon / 2) ** 2
-    return 2 * 6371.0 * np.arcsin(np.sqrt(np.minimum(1.0, h)))
+TASTE_SIGMA = 0.3
+AGENCY_MIN_PQ_MONTHS = 36  # assumption: agency workers from outside the region have 3+ years' experience  # assumption: spread of the personal weight on pay (lognormal, mean 1)
 
 
 def build_councils(m: WorkforceModel, census: pd.DataFrame) -> None:
@@ -59,8 +52,11 @@ def build_councils(m: WorkforceModel, census: pd.DataFrame) -> None:
                                             weights=census.case_holders_fte[: c.n_active]))
     m.council_agents = [Council(m, i, r.code, r.name, r.region, r.london)
                         for i, r in enumerate(census.itertuples())]
-    m.dist_km = haversine_km(census.lon.to_numpy(float), census.lat.to_numpy(float))
     m.reach = build_reach(m, census.code.tolist(), int(p.reach_hops))
+    # where workers live: K home zones per council, commuting distances from each to every council
+    m.zones_per_council = geography.points_per_council()
+    m.dist_zone = geography.commute_table(census.code.tolist(), p.tidal_crossing_km)
+    m.reach_zone = np.repeat(m.reach, m.zones_per_council, axis=0)
     # boundary councils take movers from the region at their census rate, in proportion to how much
     # of their border the region makes up (counted in neighbours)
     members = set(m.region.members)
@@ -133,13 +129,19 @@ def fill_new_workers(m: WorkforceModel, slots: np.ndarray, council: np.ndarray, 
     kernels.new_worker_columns(slots, council, status, m.reach, m.councils.n_active, HOME_ELSEWHERE_SHARE, t,
                                s.key("home_pick"), s.key("home"), None if agency else m.fte_ratio,
                                *w.writable("status", "employer", "home", "fte", changed=slots))
+    # the point of the home council they live at
+    k = m.zones_per_council
+    point = np.minimum(np.floor(s.uniform("home_point", t, slots) * k), k - 1).astype(np.int16)
+    w.home_zone[slots] = w.home[slots] * k + point
     u = s.uniform("experience", t, slots)
     if new_qualifier:
         pq = np.zeros(slots.size)
     else:
-        span = m.p.career_months - (36 if agency else 12)
+        # agency workers have at least three years' experience, or what the agency rules in force ask
+        least = max(AGENCY_MIN_PQ_MONTHS, m.p.agency_min_pq_months) if agency else (0 if initial else 12)
+        span = max(m.p.career_months - least, 1)
         pq = -PQ_MEAN_MONTHS * np.log1p(-u * (1 - np.exp(-span / PQ_MEAN_MONTHS)))
-        pq += 36 if agency else (0 if initial else 12)
+        pq += least
     w.pq_months[slots] = np.floor(pq).astype(np.int16)
     if initial:
         ten = -TENURE_MEAN_MONTHS * np.log1p(-s.uniform("tenure", t, slots))
@@ -168,20 +170,22 @@ def build_identity(m: WorkforceModel) -> None:
     """Each council's own propensities and base state, from its census history (see :mod:`sim.identity`).
 
     * ``leave_identity``: the model's structural terms (career stage, caseload, grade, the offers in
-      reach) give each council an expected turnover ``T_s``; its census history gives a forecast of its
-      turnover relative to England's, shrunk toward the structural prediction. The multiplier on the
-      hazards of leaving the profession and of searching is the ratio of the two, scaled so that
-      England's turnover stays what the calibrated parameters give.
-    * ``hire_identity``: the same for hiring from outside (census starters / FTE in post) against the
-      matching function's prediction.
+      reach) give each council an expected turnover ``T_s`` at the census. Its forecast turnover is
+      England's (the mean of the census years to the base year) times its forecast ratio to England,
+      which the census history shrinks toward the structural prediction. The multiplier on the hazards
+      of leaving the profession and of searching is forecast / ``T_s``.
+    * ``hire_identity``: the same for starters. The forecast of all starters less the movers the council
+      can expect from other councils and the agency workers it can expect to convert is what it must
+      hire from outside; the multiplier is that over the matching function's prediction.
     * ``agency_drift``, ``demand_drift``: the log-change of agency cover and of open cases over the
       first year, from the council's agency rate and caseload at the census toward their forecasts.
     * The census state the rules measure changes from: caseload norm, workload gap, agency FTE, pay
       and attractiveness.
 
-    ``council_identity`` (0 to 1) scales every identity term; 0 erases them.
+    ``council_identity`` (0 to 1) scales every identity term in logs; 0 erases them (the structural
+    terms and the calibrated national parameters alone).
     """
-    from .identity import council_effects
+    from .identity import council_effects, national_forecast
     from .phases.exits import hazard_table
     from .phases.moves import option_utilities, search_rate_table
     from .phases.recruitment import attractiveness
@@ -199,7 +203,7 @@ def build_identity(m: WorkforceModel) -> None:
     eff = council_effects(m.base_year).reindex(codes)
     weight = p.council_identity
 
-    # leaving: the structural expectation of each council's turnover
+    # leaving and moving in: the structural expectations at the census, per council
     slots = w.with_status(PERM)
     e = w.employer[slots].astype(np.intp)
     f = w.fte[slots].astype(float)
@@ -209,18 +213,35 @@ def build_identity(m: WorkforceModel) -> None:
     early = (pq >= kernels.EARLY_CAREER[0]) & (pq < kernels.EARLY_CAREER[1])
     search = search_rate_table(m)[w.home[slots].astype(np.intp), e]
     search = np.minimum(1.0, np.where(early, search * p.search_early_career_multiplier, search))
-    utility, available, _ = option_utilities(m, slots)
+    utility, available, option = option_utilities(m, slots)
     z = np.where(available, utility - utility.max(axis=1, keepdims=True), -np.inf)
-    weights = np.exp(z)
-    p_move = 1 - weights[:, 0] / weights.sum(axis=1)
+    prob = np.exp(z)
+    prob /= prob.sum(axis=1, keepdims=True)
     fte_sum = np.bincount(e, weights=f, minlength=a)[:a]
-    t_s = 12 * np.bincount(e, weights=f * (exit_h + search * p_move), minlength=a)[:a] / np.maximum(fte_sum, 1e-9)
-    c.leave_identity[:a] = _identity(t_s, fte_sum, eff["leave_y_hat"], eff["leave_weight"], weight)
+    t_s = 12 * np.bincount(e, weights=f * (exit_h + search * (1 - prob[:, 0])), minlength=a)[:a]
+    t_s /= np.maximum(fte_sum, 1e-9)
+    moves_in = 12 * np.bincount(option.ravel(), weights=(f * search)[:, None].repeat(option.shape[1], 1).ravel()
+                                * prob[:, 1:-1].ravel(), minlength=c.n)[:a]
 
-    # hiring: the matching function's prediction at the census
+    def council_forecast(rate: str, structural: np.ndarray) -> np.ndarray:
+        """England's forecast rate x the council's forecast ratio, shrunk toward the structural ratio."""
+        ok = np.isfinite(structural) & (structural > 0) & (fte_sum > 0)
+        mean = np.average(structural[ok], weights=fte_sum[ok]) if ok.any() else 1.0
+        q = np.log(np.where(ok, structural, mean) / mean)
+        y_hat, own = (np.nan_to_num(eff[f"{rate}_{k}"].to_numpy(float)) for k in ("y_hat", "weight"))
+        return national_forecast(m.base_year, rate) * np.exp(y_hat + (1 - own) * q)
+
     perm = np.maximum(c.perm_fte[:a], 1e-9)
-    h_s = (p.hire_per_leaver * m.turnover_prior[:a] * perm + 12 * p.hire_vacancy_fill_per_month * c.vacancy_fte[:a])
-    c.hire_identity[:a] = _identity(h_s / perm, perm, eff["hire_y_hat"], eff["hire_weight"], weight)
+    leave = council_forecast("leave", t_s)
+    c.leave_identity[:a] = _scaled(leave / np.maximum(t_s, 1e-9), weight, t_s > 0)
+
+    # hiring: what the council must hire from outside to reach its forecast starters
+    outside = 12 * (p.hire_per_leaver * m.turnover_prior[:a] * perm / 12 + p.hire_vacancy_fill_per_month
+                    * c.vacancy_fte[:a])
+    converts = c.agency_fte[:a] * 12 / p.agency_placement_months * p.agency_convert_prob
+    starters = council_forecast("hire", (outside + moves_in + converts) / perm) * perm
+    needed = np.maximum(starters - moves_in - converts, 0.1 * starters)
+    c.hire_identity[:a] = _scaled(needed / np.maximum(outside, 1e-9), weight, outside > 0)
 
     # agency cover drifts from the census rate toward the council's forecast over the first year
     drift = (eff["agency_y_hat"] - eff["agency_y_base"]).to_numpy(float)
@@ -229,20 +250,10 @@ def build_identity(m: WorkforceModel) -> None:
     c.demand_drift[:a] = weight * np.clip(np.nan_to_num(drift), -0.5, 0.5)
 
 
-def _identity(structural: np.ndarray, size: np.ndarray, y_hat: pd.Series, own_weight: pd.Series,
-              weight: float) -> np.ndarray:
-    """Multipliers turning a structural rate per council into the council's own forecast (a log ratio
-    to England, ``y_hat``, whose total weight on the council's own data is ``own_weight``; the
-    structural prediction fills in the rest), scaled so that the size-weighted mean rate is kept."""
-    ok = np.isfinite(structural) & (structural > 0) & (size > 0)
-    if not ok.any():
-        return np.ones(structural.size)
-    national = np.average(structural[ok], weights=size[ok])
-    q = np.log(np.where(ok, structural, national) / national)
-    log_k = weight * (np.nan_to_num(y_hat.to_numpy(float)) - np.nan_to_num(own_weight.to_numpy(float)) * q)
-    k = np.where(ok, np.exp(log_k), 1.0)
-    k *= np.sum(size[ok] * structural[ok]) / np.sum(size[ok] * k[ok] * structural[ok])
-    return k
+def _scaled(ratio: np.ndarray, weight: float, ok: np.ndarray) -> np.ndarray:
+    """``ratio ** weight`` where ``ok`` (and finite), 1 elsewhere."""
+    ok = ok & np.isfinite(ratio) & (ratio > 0)
+    return np.where(ok, np.exp(weight * np.log(np.where(ok, ratio, 1.0))), 1.0)
 
 
 def workload_need_fte(m: WorkforceModel) -> np.ndarray:

@@ -59,7 +59,10 @@ SPECS: dict[str, Spec] = {
     "b_caseload_per_case": Spec(0.08, 0, 5, "utility lost per case above the national mean", "assumption"),
     "b_ofsted": Spec(1.0, 0, 20, "utility per unit of reputation (0 Inadequate .. 1 Outstanding)",
                      "assumption"),
-    "b_commute_per_km": Spec(0.02, 0, 1, "utility lost per km from home council centroid", "assumption"),
+    "b_commute_per_km": Spec(0.02, 0, 1, "utility lost per km of commute (from the worker's home point to the "
+                             "nearest office of the council: sim.geography)", "assumption"),
+    "tidal_crossing_km": Spec(20.0, 0, 200, "km added to a commute between two councils that meet only "
+                              "mid-river or mid-estuary (bridge, tunnel or ferry: detour and toll)", "assumption"),
     "switching_cost": Spec(1.5, 0, 20, "utility cost of changing employer", "assumption"),
     "agency_constant": Spec(-1.35, -20, 20, "utility of agency work beyond its pay (insecurity, "
                             "flexibility)", "assumption"),

@@ -15,6 +15,7 @@ import pandas as pd
 from . import kernels
 from .data import GRADES
 from .record import FLOWS, LEAVER_DESTINATIONS, SPENDS, STARTER_SOURCES, STOCKS
+from .status import AGENCY
 
 if TYPE_CHECKING:
     from .model import WorkforceModel
@@ -28,11 +29,12 @@ def record_phase(m: WorkforceModel, initial: bool = False) -> None:
     """Store this month's stocks, flows and costs; check them in validating mode; age everyone."""
     m.recount()
     c, w, p, a = m.councils, m.workers, m.p, m.councils.n_active
+    agency_cost_fte = agency_cost_weighted_fte(m)  # before ageing: a placement's start is tick - tenure
     nq_fte = np.zeros(c.n)
     pool_count = kernels.record_pass(*w.live("status", "employer", "pq_months", "tenure", "fte"), not initial, nq_fte)
     # pay bill: FTE x pay, less the discount for the newly qualified, x oncost, a month of it
     pay_bill = (c.pay_gbp[:a] * c.perm_fte[:a] - p.nq_pay_discount_gbp * nq_fte[:a]) * (p.oncost_multiplier / 12)
-    agency_mult = np.minimum(p.agency_cost_multiplier, c.agency_price_cap[:a])
+
     stocks = {
         "perm_count": c.perm_count[:a], "perm_fte": c.perm_fte[:a], "agency_count": c.agency_count[:a],
         "agency_fte": c.agency_fte[:a], "vacancy_fte": c.vacancy_fte[:a],
@@ -40,11 +42,29 @@ def record_phase(m: WorkforceModel, initial: bool = False) -> None:
         "unallocated_cases": c.unallocated_cases[:a],
         "pay_gbp": c.pay_gbp[:a], "reputation": c.reputation[:a], "grade": c.grade[:a],
         "pay_bill_gbp": pay_bill,
-        "agency_spend_gbp": c.agency_fte[:a] * c.pay_gbp[:a] * p.oncost_multiplier * agency_mult / 12,
+        "agency_spend_gbp": agency_cost_fte * c.pay_gbp[:a] * p.oncost_multiplier / 12,
     }
     if m.validate and not initial:
         check_stock_flow(m, stocks)
     m.recorder.close_month(stocks, pool_count, c.n)
+
+
+def agency_cost_weighted_fte(m: WorkforceModel) -> np.ndarray:
+    """Per simulated council, agency FTE times its cost multiplier: ``agency_cost_multiplier``, or the
+    council's price cap for placements that started in or after the cap's first month (earlier ones keep
+    their price until they end)."""
+    c, p, a = m.councils, m.p, m.councils.n_active
+    full = c.agency_fte[:a] * p.agency_cost_multiplier
+    capped = np.flatnonzero(np.isfinite(c.agency_price_cap[:a]) & (c.agency_price_cap[:a] < p.agency_cost_multiplier))
+    if capped.size == 0:
+        return full
+    w = m.workers
+    placed = w.with_status(AGENCY)
+    e = w.employer[placed].astype(np.intp)
+    new = m.tick - w.tenure[placed] >= c.agency_price_cap_tick[e]
+    new_fte = np.bincount(e[new], weights=w.fte[placed][new].astype(float), minlength=c.n)[:a]
+    saving = new_fte * (p.agency_cost_multiplier - np.minimum(p.agency_cost_multiplier, c.agency_price_cap[:a]))
+    return full - saving
 
 
 def check_stock_flow(m: WorkforceModel, now: dict[str, np.ndarray]) -> None:

@@ -27,6 +27,7 @@ COLUMNS: dict[str, tuple[type, float]] = {
     "status": (np.int8, FREE),  # FREE, PERM, AGENCY or POOL
     "employer": (np.int16, -1),  # council index (permanent employer or agency placement), -1 none
     "home": (np.int16, -1),  # council the worker lives in: their reach is it and its neighbours
+    "home_zone": (np.int16, -1),  # where in it: home x K + point (sim.geography), for commuting distances
     "pq_months": (np.int16, 0),  # months since qualifying
     "tenure": (np.int16, 0),  # months with the current employer or placement
     "fte": (np.float32, 0.0),  # full-time equivalent of the contract

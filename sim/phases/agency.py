@@ -16,7 +16,7 @@ from .. import kernels
 from ..build import workload_need_fte
 from ..choice import ration
 from ..workers import AGENCY, PERM, POOL
-from .recruitment import vacancy_ids
+from .recruitment import VACANCY_ID_SHIFT, vacancy_ids
 
 if TYPE_CHECKING:
     from ..model import WorkforceModel
@@ -80,6 +80,39 @@ def agency_target(m: WorkforceModel) -> np.ndarray:
     return np.maximum(0.0, base + theta * gap_change)
 
 
+def place_pool_workers(m: WorkforceModel, pool: np.ndarray, wanted: np.ndarray, rounds: int = 3
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Match agency workers between placements (``pool``, in priority order) to the posts each council
+    ``wanted``, within commuting reach: a worker takes a post at their home council or a neighbour
+    (the reach table; an assumption, as for permanent moves). Each round, every unplaced worker applies
+    to the council in reach with the most posts still open, and councils take applicants in priority
+    order up to their open posts. Returns (placed slots, their councils)."""
+    a = m.councils.n_active
+    open_posts = wanted.astype(np.int64).copy()
+    priority = np.arange(pool.size, dtype=float)
+    left = np.ones(pool.size, dtype=bool)
+    placed, where = [], []
+    near = m.reach[m.workers.home[pool].astype(np.intp)]  # (workers, width), -1 padding
+    for _ in range(rounds):
+        idx = np.flatnonzero(left)
+        if idx.size == 0 or not open_posts.any():
+            break
+        cand = near[idx]
+        posts = np.where((cand >= 0) & (cand < a), open_posts[np.clip(cand, 0, a - 1)], 0)
+        best = posts.argmax(axis=1)
+        ok = posts[np.arange(idx.size), best] > 0
+        idx, dest = idx[ok], cand[ok, best[ok]]
+        took = ration(dest, priority[idx], open_posts)
+        idx, dest = idx[took], dest[took]
+        left[idx] = False
+        open_posts -= np.bincount(dest, minlength=a)[:a]
+        placed.append(pool[idx])
+        where.append(dest)
+    if not placed:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(placed), np.concatenate(where).astype(np.int64)
+
+
 def agency_phase(m: WorkforceModel) -> None:
     p, c, w, s, t, rec = m.p, m.councils, m.workers, m.streams, m.tick, m.recorder
     a = c.n_active
@@ -94,22 +127,22 @@ def agency_phase(m: WorkforceModel) -> None:
     _release_surplus(m, target)
     m.recount()
 
-    # Posts to cover, each with a stable id; pool workers in a stable random order.
+    # Posts to cover; pool workers, in a stable random order, take posts within reach of their homes.
     wanted = np.maximum(0, np.floor(target - c.agency_fte[:a] + 0.5)).astype(np.int64)
-    council, ids = vacancy_ids(wanted)
-    order = np.argsort(s.uniform("agency_post_order", t, ids), kind="stable")
-    council, ids = council[order], ids[order]
     pool = w.with_status(POOL)
     pool = pool[m.agency_work_open(pool, for_placement=True)]
     pool = pool[np.argsort(s.uniform("agency_pool_order", t, pool), kind="stable")]
-    n = min(pool.size, council.size)
-    placed, where = pool[:n], council[:n]
+    placed, where = place_pool_workers(m, pool, wanted)
     w.edit(placed, status=AGENCY, employer=where, tenure=0)
     rec.count("agency_placed", where, w.fte[placed].astype(float))
 
-    # Posts still uncovered may be filled by agency workers from outside the region's workforce.
-    rest, rest_ids = council[n:], ids[n:]
-    outside = rest[s.uniform("agency_external", t, rest_ids) < p.agency_external_fill_per_month]
+    # Posts still uncovered (each with a stable id) may be filled by agency workers from outside the
+    # region's workforce.
+    filled = np.bincount(where, minlength=a)[:a]
+    council, ids = vacancy_ids(wanted)
+    rest = (ids & ((1 << VACANCY_ID_SHIFT) - 1)) >= filled[council]  # post k of a council is open if k >= filled
+    rest_council, rest_ids = council[rest], ids[rest]
+    outside = rest_council[s.uniform("agency_external", t, rest_ids) < p.agency_external_fill_per_month]
     if outside.size:
         new = m.new_workers(outside, status=AGENCY, new_qualifier=False, agency=True)
         rec.count("agency_placed", outside, w.fte[new].astype(float))

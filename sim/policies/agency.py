@@ -56,22 +56,39 @@ class AgencyCap(Policy):
 
 @dataclass
 class DfeAgencyRules(Policy):
-    """The DfE rules on agency social workers (from October 2024): experience before agency work, a
-    cooling-off period after leaving a permanent post in the region, and a cap on agency prices.
+    """The DfE statutory guidance "Child and family social workers: agency rules" (in force 31 October
+    2024 for new assignments).
 
-    The experience and cooling-off rules change the model's parameters (for everyone in the region);
-    the price cap applies to the named councils (default: all).
+    * Experience: only social workers with at least ``min_pq_months`` (36) of post-qualifying
+      experience may take an agency assignment; a permanent worker without it cannot choose agency
+      work, and the pool places nobody without it.
+    * Cooling-off: nobody who left a permanent post in the region within ``cooldown_months`` (3) is
+      placed as agency staff. (The guidance limits this to the same council or region and exempts
+      moves to a permanent post, redundancy and leaving in probation; the model applies it region-wide,
+      which differs only for posts across a regional border within a worker's reach.)
+    * Legacy assignments: placements that existed when the rules began may continue until
+      ``legacy_until`` (1 October 2025); then those held by workers who do not meet the experience
+      rule end. Each such worker takes a permanent post at the council where they were placed if it
+      has a vacancy, in a random order, and otherwise returns to the pool (where the rules keep them
+      from a new assignment).
+    * Price caps: new assignments from ``price_cap_from`` (1 October 2025) cost the council at most
+      ``price_cap`` times a permanent post's cost; assignments that started earlier keep their price
+      until they end (regional caps: one policy per region with its own cap and councils).
+    * The four-week notice period of an assignment is the model's month: a placement a council no
+      longer wants ends at the end of the month.
 
     Attributes:
-        min_pq_months: post-qualifying months before agency work (DfE: 36).
-        cooldown_months: months after leaving a permanent post before an agency placement (DfE: 3).
-        price_cap: most a council pays for agency cover per pound of a permanent post's cost
-            (None = no cap; the model's default multiplier is 1.4).
+        min_pq_months, cooldown_months: as above.
+        legacy_until: "YYYY-MM" from which legacy placements must meet the rules (None = never).
+        price_cap: most a council pays for agency cover per pound of a permanent post's cost (None = no cap).
+        price_cap_from: "YYYY-MM" from which new assignments are capped (None = from the start of the rules).
     """
 
     min_pq_months: int = 36
     cooldown_months: int = 3
+    legacy_until: str | None = "2025-10"
     price_cap: float | None = None
+    price_cap_from: str | None = "2025-10"
     kind: ClassVar[str] = "dfe_agency_rules"
 
     def check(self) -> None:
@@ -80,17 +97,59 @@ class DfeAgencyRules(Policy):
             self._require(isinstance(self.price_cap, (int, float)) and self.price_cap >= 1, "price_cap",
                           self.price_cap, "a multiplier >= 1 (agency cover costs at least a permanent post)")
 
+    def attach(self, m: WorkforceModel) -> None:
+        super().attach(m)
+        where = f"policy {self.kind!r}"
+        self._legacy_tick = m.tick_of(self.legacy_until, f"{where} legacy_until") if self.legacy_until else None
+        self._cap_tick = (m.tick_of(self.price_cap_from, f"{where} price_cap_from") if self.price_cap_from
+                          else self.start_tick)
+        for name, tick in (("legacy_until", self._legacy_tick), ("price_cap_from", self._cap_tick)):
+            if tick is not None and tick < self.start_tick:
+                raise SimInputError(f"{where}: {name} {getattr(self, name)!r} is before the rules start "
+                                    f"({m.date(self.start_tick)})")
+
     def start_(self, m: WorkforceModel) -> None:
         self._params = m.p
         m.p = m.p.replace(agency_min_pq_months=int(self.min_pq_months),
                           agency_cooldown_months=int(self.cooldown_months))
-        self._caps = m.councils.agency_price_cap[self.index].copy()
+        c = m.councils
+        self._caps = (c.agency_price_cap[self.index].copy(), c.agency_price_cap_tick[self.index].copy())
         if self.price_cap is not None:
-            m.councils.agency_price_cap[self.index] = np.minimum(self._caps, self.price_cap)
+            c.agency_price_cap[self.index] = np.minimum(self._caps[0], self.price_cap)
+            c.agency_price_cap_tick[self.index] = self._cap_tick
+
+    def month(self, m: WorkforceModel) -> None:
+        if m.tick == self._legacy_tick:
+            end_legacy_placements(m, int(self.min_pq_months), self.index)
 
     def end_(self, m: WorkforceModel) -> None:
         m.p = self._params
-        m.councils.agency_price_cap[self.index] = self._caps
+        m.councils.agency_price_cap[self.index], m.councils.agency_price_cap_tick[self.index] = self._caps
+
+
+def end_legacy_placements(m: WorkforceModel, min_pq_months: int, councils: list[int]) -> None:
+    """End the placements at ``councils`` held by workers with less post-qualifying experience than the
+    rules require: each takes a permanent post there if it has a vacancy (random order), or returns to
+    the pool."""
+    from ..choice import ration
+    from ..workers import AGENCY, PERM, POOL
+
+    w, c, t, rec = m.workers, m.councils, m.tick, m.recorder
+    flagged = np.zeros(c.n, dtype=bool)
+    flagged[councils] = True
+    placed = w.with_status(AGENCY)
+    legacy = placed[flagged[w.employer[placed].astype(np.intp)] & (w.pq_months[placed] < min_pq_months)]
+    if legacy.size == 0:
+        return
+    m.recount()
+    council = w.employer[legacy].astype(np.intp)
+    fte = w.fte[legacy].astype(float)
+    capacity = np.floor(c.vacancy_fte + 0.5).astype(np.int64)
+    converts = ration(council, m.streams.uniform("dfe_legacy", t, legacy), capacity)
+    rec.count("agency_ended", council, fte)
+    rec.count("starters_agency", council[converts], fte[converts])
+    w.edit(legacy[converts], status=PERM, tenure=0, hired_tick=t)
+    w.edit(legacy[~converts], status=POOL, employer=-1, tenure=0)
 
 
 @dataclass

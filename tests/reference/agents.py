@@ -23,6 +23,7 @@ class Worker(CellAgent):
     Attributes:
         status: ``PERM``, ``AGENCY`` or ``POOL``.
         home: index of the council they live in (their reach is it and its neighbours).
+        home_zone: where in it (``home x K + point``: commuting distances are from there).
         pq_months, tenure: months since qualifying, months with the current employer.
         fte, taste_pay: contract FTE and personal weight on pay.
         left_perm_tick, hired_tick: month they last left a permanent post, month they were hired.
@@ -100,14 +101,14 @@ class Worker(CellAgent):
         m, p, rnd = self.model, self.model.p, self.model.random
         e, home = self.employer, self.home
         b = p.b_pay * self.taste_pay
-        best = (b * m.log_pay[e] + m.council_term[e] - p.b_commute_per_km * m.dist_km[home][e]
+        best = (b * m.log_pay[e] + m.council_term[e] - p.b_commute_per_km * m.dist_zone[self.home_zone][e]
                 + b * self.pending_payment_share() + _gumbel(rnd))
         pick: int | str | None = None
         for dest in m.reach[home]:
             heard = rnd.random() < m.offer_probability[dest]
             if dest == e or not heard or not m.has_vacancy[dest]:
                 continue
-            u = (b * m.log_pay_gh[dest] + m.council_term[dest] - p.b_commute_per_km * m.dist_km[home][dest]
+            u = (b * m.log_pay_gh[dest] + m.council_term[dest] - p.b_commute_per_km * m.dist_zone[self.home_zone][dest]
                  - p.switching_cost + _gumbel(rnd))
             if u > best:
                 best, pick = u, dest

@@ -61,7 +61,7 @@ class ReferenceModel(mesa.Model):
         codes = list(self.region.members + self.region.boundary)
         census = self.seeds.year(self.base_year).set_index("code").loc[codes].reset_index()
         self.councils, self.c = engine.councils, engine.councils
-        for name in ("fte_ratio", "turnover_prior", "reference_caseload", "dist_km", "reach",
+        for name in ("fte_ratio", "turnover_prior", "reference_caseload", "dist_zone", "zones_per_council", "reach",
                      "establishment_growth", "establishment_follows", "agency_theta"):
             setattr(self, name, getattr(engine, name))
         self.inspections = inspection_process()
@@ -70,7 +70,7 @@ class ReferenceModel(mesa.Model):
         kwargs = {"layout": None} if "layout" in Network.__init__.__code__.co_varnames else {}
         self.network = Network(g, random=self.random, **kwargs)
         self.reach = [[int(x) for x in row if x >= 0] for row in self.reach]
-        self.dist_km = self.dist_km.tolist()
+        self.dist_zone = self.dist_zone.tolist()
         self.history: list[dict[str, float]] = []
         self.worker_months = 0
         self._populate(census)
@@ -95,16 +95,19 @@ class ReferenceModel(mesa.Model):
         near = [x if x < self.n_active else council for x in self.reach[council]]
         pick = near[int(rnd.random() * len(near))]
         home = pick if rnd.random() < HOME_ELSEWHERE_SHARE else council
+        home_zone = home * self.zones_per_council + int(rnd.random() * self.zones_per_council)
         if new_qualifier:
             pq = 0
         else:
-            span = self.p.career_months - (36 if is_agency else 12)
+            least = max(36, self.p.agency_min_pq_months) if is_agency else (0 if initial else 12)
+            span = max(self.p.career_months - least, 1)
             pq = -PQ_MEAN_MONTHS * math.log1p(-rnd.random() * (1 - math.exp(-span / PQ_MEAN_MONTHS)))
-            pq = math.floor(pq + (36 if is_agency else (0 if initial else 12)))
+            pq = math.floor(pq + least)
         tenure = min(math.floor(rnd.expovariate(1 / TENURE_MEAN_MONTHS)), pq) if initial else 0
         fte = 1.0 if is_agency else float(np.float32(self.fte_ratio[council]))
         taste = math.exp(TASTE_SIGMA * rnd.gauss(0, 1) - TASTE_SIGMA**2 / 2)
         w = self.worker_class(self, status, home, pq, tenure, fte, taste, -tenure if initial else self.tick)
+        w.home_zone = home_zone
         if status != POOL:
             w.cell = self.network[council]
         return w
@@ -328,15 +331,24 @@ class ReferenceModel(mesa.Model):
                 for w in rnd.sample(placed, min(surplus, len(placed))):
                     w.status, w.cell, w.tenure = POOL, None, 0
         self.recount()
-        posts = [i for i in range(a) for _ in range(max(0, math.floor(target[i] - c.agency_fte[i] + 0.5)))]
-        rnd.shuffle(posts)
+        open_posts = [max(0, math.floor(target[i] - c.agency_fte[i] + 0.5)) for i in range(a)]
         pool = [w for w in self.workers(POOL) if w.may_take_placement()]
         rnd.shuffle(pool)
-        for w, i in zip(pool, posts, strict=False):
-            w.status, w.cell, w.tenure = AGENCY, self.network[i], 0
-        for i in posts[len(pool):]:
-            if rnd.random() < p.agency_external_fill_per_month:
-                self.new_worker(i, AGENCY)
+        for _ in range(3):  # rounds: each applies to the council in reach with the most open posts
+            choice = {}
+            for w in pool:
+                near = [j for j in self.reach[w.home] if j < a and open_posts[j] > 0]
+                if near:
+                    choice[w] = max(near, key=lambda j: (open_posts[j], -self.reach[w.home].index(j)))
+            for w, i in choice.items():  # in the pool's random order, while posts last
+                if open_posts[i] >= 1:
+                    open_posts[i] -= 1
+                    w.status, w.cell, w.tenure = AGENCY, self.network[i], 0
+            pool = [w for w in pool if w.status == POOL]
+        for i in range(a):
+            for _ in range(open_posts[i]):
+                if rnd.random() < p.agency_external_fill_per_month:
+                    self.new_worker(i, AGENCY)
         for w in self.workers(POOL):
             if rnd.random() < p.agency_pool_exit_per_month:
                 w.leave_market()
