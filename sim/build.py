@@ -22,8 +22,8 @@ HOME_ELSEWHERE_SHARE = 0.25  # assumption: a quarter of workers live in a neighb
 INITIAL_POOL_SHARE = 0.05  # assumption: agency workers between placements, per agency worker
 PQ_MEAN_MONTHS = 150.0  # assumption: experience since qualifying ~ truncated exponential
 TENURE_MEAN_MONTHS = 54.0  # assumption: time with the current employer ~ exponential, <= experience
-TASTE_SIGMA = 0.3
-AGENCY_MIN_PQ_MONTHS = 36  # assumption: agency workers from outside the region have 3+ years' experience  # assumption: spread of the personal weight on pay (lognormal, mean 1)
+TASTE_SIGMA = 0.3  # assumption: spread of the personal weight on pay (lognormal, mean 1)
+AGENCY_MIN_PQ_MONTHS = 36  # assumption: agency workers from outside the region have 3+ years' experience
 
 
 def build_councils(m: WorkforceModel, census: pd.DataFrame) -> None:
@@ -236,7 +236,7 @@ def build_identity(m: WorkforceModel) -> None:
     c.leave_identity[:a] = _scaled(leave / np.maximum(t_s, 1e-9), weight, t_s > 0)
 
     # hiring: what the council must hire from outside to reach its forecast starters
-    outside = 12 * (p.hire_per_leaver * m.turnover_prior[:a] * perm / 12 + p.hire_vacancy_fill_per_month
+    outside = 12 * (p.hire_per_leaver * leave * perm / 12 + p.hire_vacancy_fill_per_month
                     * c.vacancy_fte[:a])
     converts = c.agency_fte[:a] * 12 / p.agency_placement_months * p.agency_convert_prob
     starters = council_forecast("hire", (outside + moves_in + converts) / perm) * perm

@@ -25,8 +25,8 @@ from sim.errors import SimInputError
 from sim.params import Params
 
 REGION = "bexley_cluster"
-FREE = {"exit_mid_per_month": (0.002, 0.015), "hire_per_leaver": (0.2, 1.5)}
-TRUTH = {"exit_mid_per_month": 0.010, "hire_per_leaver": 1.0}
+FREE = {"exit_mid_per_month": (0.002, 0.015), "agency_constant": (-4.0, 1.0)}
+TRUTH = {"exit_mid_per_month": 0.010, "agency_constant": -1.0}
 
 
 def test_census_moments_match_published_national_figures():

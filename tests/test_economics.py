@@ -124,7 +124,8 @@ def test_hiring_follows_leavers_even_with_few_vacancies():
     """Councils with vacancy rates under 8% at the 2023 census hired about 16% of their staff a year;
     the model keeps their hiring at least half of that. And hires follow leavers: when Leeds's staff
     start leaving at twice their rate, its outside hires over the year rise by at least half the extra
-    leavers; without the replacement term (hire_per_leaver = 0) by at least 0.2 less (vacancies alone draw fewer hires)."""
+    leavers; without the replacement term (hire_per_leaver = 0) by at least 0.2 less (vacancies alone
+    draw fewer hires)."""
     seeds = load_seeds()
     c = seeds.census[(seeds.census.year == 2023) & (seeds.census.inpost_fte > 20)].set_index("code")
     low = c.index[c.vacancy_rate_fte < 8]
@@ -142,7 +143,8 @@ def test_hiring_follows_leavers_even_with_few_vacancies():
                 m.councils.leave_identity[i] *= 2
             t = m.run(months=12).results.council_months
             t = t[(t.council == "Leeds") & (t.tick >= 1)]
-            extra[double] = (t.leavers_fte.sum(), (t.starters_new_qualifier_fte + t.starters_returner_overseas_fte).sum())
+            outside = t.starters_new_qualifier_fte + t.starters_returner_overseas_fte
+            extra[double] = (t.leavers_fte.sum(), outside.sum())
         return (extra[True][1] - extra[False][1]) / (extra[True][0] - extra[False][0])
 
     with_, without = response(), response(hire_per_leaver=0.0)

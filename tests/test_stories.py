@@ -7,6 +7,7 @@ its direction and the docstring says so.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -94,77 +95,117 @@ def test_bexley_pays_more_loses_fewer_to_named_neighbours_and_spends_less_on_age
 
 def test_kent_package_raises_starters_and_meets_the_agency_target():
     """Golden hellos, caseload bonuses, overseas recruits, a 10% agency cap and an improving grade:
-    more starters, and an agency share (agency / (agency + permanent FTE)) near 10% against about 20%
-    without them (we allow up to 12%: the cap binds month by month but placements end gradually)."""
+    more starters, and an agency share (agency / (agency + permanent FTE)) near 10% (we allow up to
+    12%: the cap binds month by month but placements end gradually), against Kent's own census rate
+    without them (14.0% in 2024; within 3 points). The share under the package is imposed by the cap
+    policy itself: issue #14 turns this into a test of the model."""
     table = compare(path("kent_baseline"), path("kent_recruitment"), replicates=4, workers=2).table
     t = table[table.council == "Kent"].set_index("measure")
     assert t.loc["starters", "lo"] > 0
     share = lambda arm: t.loc["agency_fte", arm] / (t.loc["agency_fte", arm] + t.loc["perm_fte", arm])  # noqa: E731
-    assert share("baseline") > 0.15 and share("scenario") < 0.12
+    assert abs(share("baseline") - 0.1398) < 0.03 and share("scenario") < 0.12
 
 
-def test_bromley_referrals_push_caseload_and_turnover_up_and_the_response_pushes_back():
-    """Referrals doubling in a year roughly double caseload and raise turnover by at least 5 points;
-    the retention bonus, supplement, ten extra posts and caseload cap bring both down."""
+def test_bromley_referrals_push_caseload_and_locums_up_and_the_response_pushes_back():
+    """Referrals doubling in a year raise caseload by at least half and are covered partly by locums
+    ("we are covering things at the moment with locums": agency FTE up); turnover rises by under 3
+    points, as the census says caseload barely moves turnover within a council (0.0065 log points per
+    case, sim/params.py). The retention bonus, supplement, ten extra posts and caseload cap bring
+    caseload and turnover down."""
     shock = compare("baseline", path("bromley_referrals"), replicates=3, workers=2).table
     s = shock[shock.council == "Bromley"].set_index("measure")
     assert s.loc["caseload", "lo"] > 0.5 * s.loc["caseload", "baseline"]
-    assert s.loc["turnover_pct", "lo"] > 5
+    assert s.loc["agency_fte", "lo"] > 0.25 * s.loc["agency_fte", "baseline"]
+    assert s.loc["turnover_pct", "hi"] < 3
     response = compare(path("bromley_referrals"), path("bromley_response"), replicates=3, workers=2).table
     r = response[response.council == "Bromley"].set_index("measure")
     assert r.loc["caseload", "hi"] < 0 and r.loc["turnover_pct", "hi"] < 0
 
 
-def test_bcp_turnover_about_twice_its_neighbours_within_two_years_and_agency_climbs():
-    """Inadequate with uncompetitive pay: within two years BCP's turnover is about twice its neighbours'
-    (the news: 36% against 13-17%, i.e. 2.1-2.8 times) and its agency FTE climbs from the census.
+def bcp_from_2021(seed: int, judged: bool, **params: float) -> pd.DataFrame:
+    """BCP and its neighbours from the 2021 census (BCP's turnover 36%, agency 37%), with or without
+    its real Inadequate judgement of February 2022, for two years."""
+    from sim.policies.supply import OfstedJudgement
 
-    Measured as the news does: leavers over months 1-24 / mean FTE in post, BCP against Dorset and
-    Hampshire together, pooled over seeds 0-4. The calibrated model gives 2.1 times (25% against 12%;
-    single seeds 1.75 to 2.35, so the pooled ratio has a standard error of about 0.12). The test asks
-    for at least 1.8 times: "twice" less 1.5 standard errors."""
-    scen = Scenario.from_toml(path("bcp_inadequate"))
-    bcp_leavers = bcp_fte = other_leavers = other_fte = 0.0
-    climbs = []
-    for seed in range(5):
-        cm = scen.run(seed).results.council_months
-        win = cm[(cm.tick >= 1) & (cm.tick <= 24)]
-        leavers = win.groupby("council").leavers_fte.sum()
-        fte = win.groupby("council").perm_fte.mean()
-        bcp_leavers += leavers[BCP]
-        bcp_fte += fte[BCP]
-        other_leavers += leavers.drop(BCP).sum()
-        other_fte += fte.drop(BCP).sum()
-        bcp = cm[cm.council == BCP].set_index("tick")
-        climbs.append(bcp.agency_fte.loc[bcp.index.max() - 11:].mean() - bcp.agency_fte.loc[0])
-    ratio = (bcp_leavers / bcp_fte) / (other_leavers / other_fte)
-    assert ratio > 1.8, ratio
-    assert min(climbs) > 0, climbs
+    policies = [OfstedJudgement(councils=[BCP], grade="Inadequate", start="2022-02")] if judged else []
+    m = WorkforceModel(region="bcp_cluster", base_year=2021, seed=seed, months=24, policies=policies, **params)
+    return m.run(months=24).results.council_months
+
+
+def test_bcp_keeps_its_own_churn_and_its_judgement_brings_agency_staff():
+    """BCP's census in 2021 recorded turnover of 36% against 10-16% next door (the news report's
+    comparison). Started from that census, the model keeps BCP's turnover in its first year well above
+    its neighbours' (at least 1.3 times; its own history pulls the forecast part of the way back);
+    with every council's identity erased it does not (less than 1.15 times). The February 2022
+    Inadequate judgement then raises BCP's agency cover against the same runs without it (the event
+    study's effect), and with the judgement's effects switched off it does not. 4 seeds pooled."""
+    def first_year_ratio(**params: float) -> float:
+        lv = fte = olv = ofte = 0.0
+        for seed in range(4):
+            cm = bcp_from_2021(seed, judged=False, **params)
+            win = cm[(cm.tick >= 1) & (cm.tick <= 12)]
+            leavers, mean_fte = win.groupby("council").leavers_fte.sum(), win.groupby("council").perm_fte.mean()
+            lv, fte = lv + leavers[BCP], fte + mean_fte[BCP]
+            olv, ofte = olv + leavers.drop(BCP).sum(), ofte + mean_fte.drop(BCP).sum()
+        return (lv / fte) / (olv / ofte)
+
+    assert first_year_ratio() > 1.3
+    assert first_year_ratio(council_identity=0.0) < 1.15
+
+    def agency_effect(**params: float) -> float:
+        diff = 0.0
+        for seed in range(4):
+            a, b = (bcp_from_2021(seed, judged, **params) for judged in (True, False))
+            pick = lambda cm: cm[(cm.council == BCP) & (cm.tick >= 6)].agency_fte.mean()  # noqa: E731
+            diff += pick(a) - pick(b)
+        return diff / 4
+
+    assert agency_effect() > 5
+    assert abs(agency_effect(judgement_effects=0.0)) < 2
 
 
 def test_bcp_pay_harmonisation_cuts_turnover():
-    table = compare(path("bcp_inadequate"), path("bcp_pay_harmonised"), replicates=3, workers=2).table
+    """Harmonised upward to the neighbours' mean pay: BCP's turnover and its losses to other councils
+    fall (about 1.3 points and 1.3 a year; 12 pairs for the 95% intervals to exclude zero)."""
+    table = compare(path("bcp_inadequate"), path("bcp_pay_harmonised"), replicates=12, workers=2).table
     t = table[table.council == BCP].set_index("measure")
     assert t.loc["turnover_pct", "hi"] < 0 and t.loc["losses_to_councils", "hi"] < 0
 
 
-def test_bradford_leavers_hold_until_january_then_rise():
-    """A GBP 2,400 allowance each January: relative to no allowance, Bradford's movers (to councils and
-    agency) fall in the three months before payment (Nov-Jan) more than in the three after (Feb-Apr).
-    Pooled over four seeds and three Januaries; the ratio of ratios must exceed 1.1."""
+def test_bradford_allowance_holds_staff_before_january_more_than_after():
+    """A GBP 2,400 allowance each January: a searcher who would forfeit it weighs it more the nearer it
+    is due ("some people may leave after they receive the payment"). For Bradford's staff, the logit
+    probability of leaving (averaged over the same searchers and offers) falls more, against no
+    allowance, in December than in February; with the forfeit horizon at one month (the pending
+    payment weighs nothing before the month it is due) December's extra fall is gone. The realised
+    monthly movers are too few to show this on a handful of seeds (about 100 in Nov-Jan over 4 seeds);
+    the probabilities show the mechanism exactly."""
+    from sim.phases.moves import option_utilities
+    from sim.workers import PERM as PERMANENT
+
     scen = Scenario.from_toml(path("bradford_neighbours_invest"))
-    base = scen.baseline()
 
-    def movers(s: Scenario, seed: int) -> pd.Series:
-        cm = s.run(seed).results.council_months
-        b = cm[(cm.council == "Bradford") & (cm.tick >= 1)]
-        moves = b.leavers_council + b.leavers_outside_region + b.leavers_agency
-        return moves.groupby(b.date.str[-2:].astype(int)).sum()
+    def leave_probability(model: WorkforceModel, month: int) -> float:
+        while model.calendar_month != month:
+            model.step()
+        w = model.workers
+        perm = w.with_status(PERMANENT)
+        slots = perm[w.employer[perm] == model.council_index("Bradford")]
+        utility, available, _ = option_utilities(model, slots)
+        z = np.where(available, utility - utility.max(axis=1, keepdims=True), -np.inf)
+        prob = np.exp(z)
+        return float(1 - (prob[:, 0] / prob.sum(axis=1)).mean())
 
-    with_, without = sum(movers(scen, s) for s in range(4)), sum(movers(base, s) for s in range(4))
-    before = with_[[11, 12, 1]].sum() / without[[11, 12, 1]].sum()
-    after = with_[[2, 3, 4]].sum() / without[[2, 3, 4]].sum()
-    assert after > 1.1 * before, (before, after)
+    def december_minus_february(**params: float) -> float:
+        s = replace(scen, params={**scen.params, **params})
+        drop = {}
+        for month in (12, 2):
+            drop[month] = (leave_probability(s.baseline().build_model(0), month)
+                           - leave_probability(s.build_model(0), month))
+        return drop[12] - drop[2]
+
+    assert december_minus_february() > 0.005
+    assert abs(december_minus_february(forfeit_horizon_months=1)) < 0.002
 
 
 def test_bradford_neighbours_invest_and_a_national_scale_stops_the_drain():

@@ -112,6 +112,7 @@ def test_job_ladder_matches_burdett_mortensen():
     c.pay_gbp[a:] = 1.0  # boundary councils: never chosen
     c.establishment_fte[:a] *= 100
     m.reach = np.tile(np.arange(c.n), (c.n, 1))  # complete graph
+    m.reach_zone = np.repeat(m.reach, m.zones_per_council, axis=0)  # (searchers look up reach by home zone)
     f = np.full(n_levels, 1 / n_levels)
     offer = np.r_[lam * f, np.zeros(c.n - a)]
     m.offer_probability = lambda: offer

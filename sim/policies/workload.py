@@ -71,20 +71,22 @@ class CaseloadCap(Policy):
             self._non_negative("max_extra_posts")
 
     def start_(self, m: WorkforceModel) -> None:
-        c = m.councils
-        self._base = c.establishment_fte[self.index].copy()
         self._added = np.zeros(len(self.index))
+        m.council_rules.append(self._fund)  # after the councils phase has moved funded posts this month
+        self._fund(m)
 
-    def month(self, m: WorkforceModel) -> None:
+    def _fund(self, m: WorkforceModel) -> None:
         c, i = m.councils, self.index
+        base = c.establishment_fte[i] - self._added  # the posts the council would fund without the policy
         added = np.full(len(i), float(self.extra_posts))
         if self.cap is not None:
-            needed = c.cases[i] / (c.case_holder_share[i] * self.cap) - self._base - self.extra_posts
+            needed = c.cases[i] / (c.case_holder_share[i] * self.cap) - base - self.extra_posts
             limit = math.inf if self.max_extra_posts is None else self.max_extra_posts
             added += np.clip(needed, 0.0, limit)
-        c.establishment_fte[i] += added - self._added
+        c.establishment_fte[i] = base + added
         self._added = added
 
     def end_(self, m: WorkforceModel) -> None:
+        m.council_rules.remove(self._fund)
         m.councils.establishment_fte[self.index] -= self._added
         self._added = np.zeros(len(self.index))
