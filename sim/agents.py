@@ -38,6 +38,7 @@ FLOAT_COLUMNS = (
     "agency_drift",  # log-change of agency cover over the first year toward the council's forecast
     "demand_drift",  # log-change of open cases over the first year toward the council's forecast caseload
     "workload_gap0_fte",  # workload gap at the census: FTE needed at the census caseload less FTE in post
+    "perm_fte_census",  # FTE in post at the census
     "caseload_norm",  # caseload at the census (the council's own norm)
     "base_log_pay",  # log pay with incentives at the census
     "base_attractiveness",  # attractiveness to outside recruits at the census

@@ -193,6 +193,7 @@ def build_identity(m: WorkforceModel) -> None:
     p, c, w, a = m.p, m.councils, m.workers, m.councils.n_active
     m.recount()
     c.caseload_norm[:a] = c.caseload[:a]
+    c.perm_fte_census[:a] = c.perm_fte[:a]
     c.workload_gap0_fte[:a] = workload_need_fte(m) - c.perm_fte[:a]
     c.agency_base_fte[:a] = c.agency_fte[:a]
     c.base_log_pay[:] = m.log_pay()
@@ -220,8 +221,6 @@ def build_identity(m: WorkforceModel) -> None:
     fte_sum = np.bincount(e, weights=f, minlength=a)[:a]
     t_s = 12 * np.bincount(e, weights=f * (exit_h + search * (1 - prob[:, 0])), minlength=a)[:a]
     t_s /= np.maximum(fte_sum, 1e-9)
-    moves_in = 12 * np.bincount(option.ravel(), weights=(f * search)[:, None].repeat(option.shape[1], 1).ravel()
-                                * prob[:, 1:-1].ravel(), minlength=c.n)[:a]
 
     def council_forecast(rate: str, structural: np.ndarray) -> np.ndarray:
         """England's forecast rate x the council's forecast ratio, shrunk toward the structural ratio."""
@@ -234,6 +233,10 @@ def build_identity(m: WorkforceModel) -> None:
     perm = np.maximum(c.perm_fte[:a], 1e-9)
     leave = council_forecast("leave", t_s)
     c.leave_identity[:a] = _scaled(leave / np.maximum(t_s, 1e-9), weight, t_s > 0)
+    # movers each council can expect from the others, at the searchers' identity-scaled rates
+    searching = f * search * c.leave_identity[e]
+    moves_in = 12 * np.bincount(option.ravel(), weights=np.repeat(searching, option.shape[1]) * prob[:, 1:-1].ravel(),
+                                minlength=c.n)[:a]
 
     # hiring: what the council must hire from outside to reach its forecast starters
     outside = 12 * (p.hire_per_leaver * leave * perm / 12 + p.hire_vacancy_fill_per_month

@@ -153,7 +153,7 @@ def test_hiring_follows_leavers_even_with_few_vacancies():
 
 def test_agency_cover_follows_the_workload_gap():
     """Remove a fifth of Leeds's permanent staff at the start: Leeds's agency cover rises by about the
-    census share theta of the gap; with agency_gap_cover_weight = 0 it does not."""
+    census share of a staffing gap covered by agency staff; with agency_gap_cover_weight = 0 it does not."""
     def agency_after(weight: float) -> tuple[float, float]:
         m = WorkforceModel(region="west_yorkshire", seed=2, months=3, agency_gap_cover_weight=weight)
         i = m.council_index("Leeds")
@@ -164,7 +164,7 @@ def test_agency_cover_follows_the_workload_gap():
         w.release(gone)
         m.recount()
         m.run(months=3)
-        return float(m.councils.agency_fte[i]), lost * m.agency_theta
+        return float(m.councils.agency_fte[i]), lost * m.agency_theta[0]
 
     with_, expected = agency_after(1.0)
     without, _ = agency_after(0.0)

@@ -68,16 +68,17 @@ def agency_target(m: WorkforceModel) -> np.ndarray:
     """Agency FTE each simulated council seeks this month, before its caps.
 
     The workload gap is the FTE the council needs to hold its cases at its own census caseload, less
-    its permanent FTE in post; at the census the gap is exactly its agency FTE. A council covers a
-    share theta of any change in the gap since the census (theta estimated on the census years up to
-    the base year, :func:`sim.identity.agency_gap_cover_share`, times ``agency_gap_cover_weight``),
-    and over the first year its cover drifts from its census level toward its own forecast agency
-    rate (``agency_drift``: the council's persistent propensity to use agency staff)."""
+    its permanent FTE in post; at the census the gap is exactly its agency FTE. A council covers shares
+    of the change in the gap since the census, one for the part opened by losing permanent staff and
+    one for the part opened by more cases (both estimated on the census years up to the base year,
+    :func:`sim.identity.agency_gap_cover_share`, times ``agency_gap_cover_weight``), and over the first
+    year its cover drifts from its census level toward its own forecast agency rate (``agency_drift``:
+    the council's persistent propensity to use agency staff)."""
     c, a = m.councils, m.councils.n_active
-    theta = m.agency_theta * m.p.agency_gap_cover_weight
-    gap_change = workload_need_fte(m) - c.perm_fte[:a] - c.workload_gap0_fte[:a]
+    staffing, cases = (x * m.p.agency_gap_cover_weight for x in m.agency_theta)
+    need_change = workload_need_fte(m) - c.workload_gap0_fte[:a] - c.perm_fte_census[:a]
     base = c.agency_base_fte[:a] * np.exp(c.agency_drift[:a] * min(m.tick, 12) / 12)
-    return np.maximum(0.0, base + theta * gap_change)
+    return np.maximum(0.0, base + staffing * (c.perm_fte_census[:a] - c.perm_fte[:a]) + cases * need_change)
 
 
 def place_pool_workers(m: WorkforceModel, pool: np.ndarray, wanted: np.ndarray, rounds: int = 3

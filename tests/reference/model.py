@@ -321,8 +321,9 @@ class ReferenceModel(mesa.Model):
         for i in range(a):  # the workload gap at the council's own census caseload, and the drift of its cover
             need = c.cases[i] / (max(c.case_holder_share[i], 1e-9) * max(c.caseload_norm[i], 1.0))
             base = c.agency_base_fte[i] * math.exp(c.agency_drift[i] * min(self.tick, 12) / 12)
-            gap_change = need - c.perm_fte[i] - c.workload_gap0_fte[i]
-            wanted = max(0.0, base + self.agency_theta * p.agency_gap_cover_weight * gap_change)
+            staffing, cases = (x * p.agency_gap_cover_weight for x in self.agency_theta)
+            wanted = max(0.0, base + staffing * (c.perm_fte_census[i] - c.perm_fte[i])
+                         + cases * (need - c.workload_gap0_fte[i] - c.perm_fte_census[i]))
             target.append(min(wanted, c.agency_cap_fte[i]))
         for i in range(a):  # end placements a council no longer wants
             surplus = math.floor(c.agency_fte[i] - target[i])
