@@ -110,6 +110,12 @@ class Sweep:
 
     def _conflict(self, out: Path, manifest: dict[str, Any]) -> str | None:
         """Why ``out`` cannot be resumed with this sweep, or ``None`` if it can."""
+        version = manifest.get("manifest_version", 1)
+        if version != store.MANIFEST_VERSION:
+            return (
+                f"{out} was written by another version of cswsim's sweep layout ({version}, now "
+                f"{store.MANIFEST_VERSION}); resuming would mix two forms of the tables"
+            )
         if manifest.get("spec_hash") != self.spec.hash():
             return (
                 f"{out} holds results of a different sweep spec (hash "
