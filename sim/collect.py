@@ -28,6 +28,7 @@ Replicates: with Mesa 3.5, ``batch_run(..., rng=range(5))`` passes seeds 0..4 as
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import mesa
@@ -106,24 +107,18 @@ def region_columns(cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     }
 
 
-def _region_now(name: str):
-    def report(model: WorkforceModel) -> float:
-        r = model.recorder.rows - 1
-        return region_columns(council_columns(model, r, r + 1))[name][0].item()
-
-    report.__name__ = name
-    return report
+def region_now(name: str, model: WorkforceModel) -> float:
+    """Model reporter ``name``: the region's value in the last recorded month."""
+    r = model.recorder.rows - 1
+    return region_columns(council_columns(model, r, r + 1))[name][0].item()
 
 
-def _council_now(name: str):
-    def report(agent: Any) -> Any:
-        if name in ("code", "council"):
-            return agent.code if name == "code" else agent.name
-        r = agent.model.recorder.rows - 1
-        return council_columns(agent.model, r, r + 1)[name][0, agent.index].item()
-
-    report.__name__ = name
-    return report
+def council_now(name: str, agent: Any) -> Any:
+    """Agent reporter ``name``: the council's value in the last recorded month."""
+    if name in ("code", "council"):
+        return agent.code if name == "code" else agent.name
+    r = agent.model.recorder.rows - 1
+    return council_columns(agent.model, r, r + 1)[name][0, agent.index].item()
 
 
 class RecordedDataCollector(mesa.DataCollector):
@@ -137,8 +132,9 @@ class RecordedDataCollector(mesa.DataCollector):
     """
 
     def __init__(self) -> None:
-        super().__init__(model_reporters={"seed": "seed", **{k: _region_now(k) for k in REGION_REPORTERS}},
-                         agent_reporters={k: _council_now(k) for k in COUNCIL_REPORTERS})
+        # partials of module functions, so that a model holding its collector can be pickled
+        super().__init__(model_reporters={"seed": "seed", **{k: partial(region_now, k) for k in REGION_REPORTERS}},
+                         agent_reporters={k: partial(council_now, k) for k in COUNCIL_REPORTERS})
         self.months_collected = 0
 
     def collect(self, model: WorkforceModel) -> None:

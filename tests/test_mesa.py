@@ -146,3 +146,17 @@ def test_app_exposes_a_module_level_page():
 
     assert isinstance(app.page, reacton.core.Element)
     assert app.page.component.f is app.Page.f
+
+
+def test_bulk_copy_equals_mesas_own_collect_every_month():
+    m = WorkforceModel(region=REGION, seed=4, months=4)
+    dc = m.datacollector
+    plain = mesa.DataCollector(model_reporters=dc.model_reporters, agent_reporters=dc.agent_reporters)
+    plain.collect(m)  # the ordinary Mesa way: call the reporters each month
+    while m.running:
+        m.step()
+        plain.collect(m)
+    pd.testing.assert_frame_equal(plain.get_model_vars_dataframe(), m.datacollector.get_model_vars_dataframe(),
+                                  check_dtype=False, check_index_type=False)  # Mesa 3.5 steps are floats
+    pd.testing.assert_frame_equal(plain.get_agent_vars_dataframe(), m.datacollector.get_agent_vars_dataframe(),
+                                  check_dtype=False, check_index_type=False)  # Mesa 3.5 steps are floats
