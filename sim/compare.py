@@ -255,13 +255,15 @@ class Comparison:
     def write(self, out_dir: str | Path) -> list[Path]:
         """Write the tables as Parquet (atomically), the text, and the plots."""
         from .report import atomic_write
+        from .tables import file_form
 
         out = Path(out_dir)
         paths = []
         for name, df in (("table", self.table), ("replicates", self.replicates), ("series", self.series),
                          ("flows", self.flows), ("meta", self.meta())):
             path = out / f"{name}.parquet"
-            atomic_write(path, lambda tmp, df=df: df.to_parquet(tmp, index=False))
+            table = file_form(df, counts=False)  # real dates; the values are averages, not counts
+            atomic_write(path, lambda tmp, table=table: table.to_parquet(tmp, index=False))
             paths.append(path)
         path = out / "comparison.txt"
         atomic_write(path, lambda tmp: Path(tmp).write_text(self.text() + "\n"))

@@ -20,15 +20,16 @@ from .record import FLOWS
 COUNT_COLUMNS = ("perm_count", "agency_count", *FLOWS, "net_poaching", "movers")
 
 
-def file_form(df: pd.DataFrame) -> pd.DataFrame:
+def file_form(df: pd.DataFrame, counts: bool = True) -> pd.DataFrame:
     """A copy of a results table with ``date`` as datetime64 (month start) and counts as int64.
 
     Columns it does not know are left as they are; a table without them is returned unchanged.
+    ``counts=False`` leaves the count columns alone (for tables of averages, such as a comparison's).
     """
     out = df.copy()
     if "date" in out.columns and not pd.api.types.is_datetime64_any_dtype(out["date"]):
         out["date"] = pd.to_datetime(out["date"].astype(str), format="%Y-%m")
-    for name in COUNT_COLUMNS:
+    for name in COUNT_COLUMNS if counts else ():
         if name in out.columns and not pd.api.types.is_integer_dtype(out[name]):
             values = out[name].to_numpy(dtype=float)
             if np.isfinite(values).all():

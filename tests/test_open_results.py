@@ -108,3 +108,15 @@ def test_an_old_layout_is_not_resumed_into(tmp_path):
     (out / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(SweepStateError, match="another version of cswsim's sweep layout"):
         sweep.run(out, progress=False)
+
+
+def test_compare_tables_have_real_dates_and_keep_averages(tmp_path):
+    from sim.compare import compare
+
+    comp = compare("baseline", REPO / "experiments/scenarios/bexley_pays_more.toml", replicates=2, workers=1)
+    comp.write(tmp_path)
+    series = pl.read_parquet(tmp_path / "series.parquet")
+    assert isinstance(series.schema["date"], pl.Datetime)
+    assert series["date"].min().strftime("%Y-%m") == comp.dates[0]
+    flows = pd.read_parquet(tmp_path / "flows.parquet")
+    assert pd.api.types.is_float_dtype(flows["baseline"])  # movers a year, averaged: not rounded
