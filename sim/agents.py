@@ -94,31 +94,22 @@ class CouncilTable:
 
 
 def _column_property(name: str, doc: str) -> property:
-    def get(self: Council) -> float:
+    def get(self: CouncilRow) -> float:
         return getattr(self.model.councils, name)[self.index].item()
 
-    def set_(self: Council, value: float) -> None:
+    def set_(self: CouncilRow, value: float) -> None:
         getattr(self.model.councils, name)[self.index] = value
 
     return property(get, set_, doc=doc)
 
 
-class Council(mesa.Agent):
-    """A council (a reporting unit of the DfE workforce census) in the simulated market.
-
-    Its attributes are views of its row in ``model.councils`` (a :class:`CouncilTable`).
-    """
+class CouncilRow:
+    """What every council shows of its row in ``model.councils`` (a :class:`CouncilTable`)."""
 
     model: WorkforceModel
-
-    def __init__(self, model: WorkforceModel, index: int, code: str, name: str, region: str,
-                 london: str) -> None:
-        super().__init__(model)
-        self.index = index
-        self.code = code
-        self.name = name
-        self.region = region
-        self.london = london  # "inner", "outer" or ""
+    index: int
+    code: str
+    name: str
 
     @property
     def simulated(self) -> bool:
@@ -130,8 +121,45 @@ class Council(mesa.Agent):
         return GRADES[int(self.model.councils.grade[self.index])]
 
     def __repr__(self) -> str:
-        return f"Council({self.name!r}, {self.code})"
+        return f"{type(self).__name__}({self.name!r}, {self.code})"
+
+
+class Council(CouncilRow, mesa.Agent):
+    """A council (a reporting unit of the DfE workforce census) in the simulated market.
+
+    Its attributes are views of its row in ``model.councils`` (a :class:`CouncilTable`). Only the
+    simulated councils are Mesa agents (``model.agents``); the boundary is :class:`BoundaryCouncil`.
+    """
+
+    def __init__(self, model: WorkforceModel, index: int, code: str, name: str, region: str,
+                 london: str) -> None:
+        super().__init__(model)
+        self.index = index
+        self.code = code
+        self.name = name
+        self.region = region
+        self.london = london  # "inner", "outer" or ""
+
+
+class BoundaryCouncil(CouncilRow):
+    """A council just outside the region: a destination for movers, fixed at its census values.
+
+    It is not simulated, so it is not a Mesa agent: it is not in ``model.agents``, has no
+    ``unique_id`` and is not in the data collector's tables. It is ``model.council_agents[i]`` for
+    ``i >= model.councils.n_active``.
+    """
+
+    unique_id = None
+
+    def __init__(self, model: WorkforceModel, index: int, code: str, name: str, region: str,
+                 london: str) -> None:
+        self.model = model
+        self.index = index
+        self.code = code
+        self.name = name
+        self.region = region
+        self.london = london
 
 
 for _name in FLOAT_COLUMNS + INT_COLUMNS:
-    setattr(Council, _name, _column_property(_name, f"this council's {_name} (a view of the table)"))
+    setattr(CouncilRow, _name, _column_property(_name, f"this council's {_name} (a view of the table)"))

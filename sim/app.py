@@ -1,7 +1,7 @@
 """The browser view: step through a run on a map of England's councils (``sim app``).
 
 Serve it with ``sim app`` (see :mod:`sim.app_cli`), or directly with
-``solara run sim.app:Page`` plus the offline settings of ``docs/browser_notes.md``.
+``solara run sim.app:page`` plus the offline settings of ``docs/browser_notes.md``.
 
 * :class:`AppModel` is a :class:`~sim.model.WorkforceModel` whose constructor takes the page's
   controls as flat arguments (council, pay uplift %, golden hello, ...) and turns them into
@@ -9,6 +9,8 @@ Serve it with ``sim app`` (see :mod:`sim.app_cli`), or directly with
 * :func:`Page` builds one model per browser tab (``solara.use_memo``), hands it to Mesa's
   ``SolaraViz`` as a reactive value (for Step, Play, Reset and the controls in the sidebar) and
   lays out the map, the council's figures, the largest flows and two charts beside it.
+* ``page`` is the module-level page Solara serves, as in Mesa's examples (``page = SolaraViz(...)``):
+  an element of :func:`Page`, so each browser tab that renders it still builds its own model.
 * The figures come from :mod:`sim.app_components` (plain matplotlib, testable without a browser).
 """
 
@@ -108,7 +110,8 @@ class AppModel(WorkforceModel):
             "search_rate_per_month": search_rate_per_month, "switching_cost": switching_cost,
         }
         behaviour = {k: float(self.controls[k]) for k in BEHAVIOUR if float(self.controls[k]) != SPECS[k].default}
-        super().__init__(region=region, base_year=base_year, seed=parse_seed(seed), **behaviour)
+        super().__init__(region=region, base_year=base_year, seed=parse_seed(seed), months=None,
+                         **behaviour)  # no planned end: Play goes on
         self.notes: list[str] = []
         if str(seed).strip() and not str(seed).strip().lstrip("-").isdigit():
             self.notes.append(f"seed {str(seed).strip()!r} is not a whole number; using {self.seed}")
@@ -296,3 +299,7 @@ def Page():
     first = solara.use_memo(lambda: AppModel(**start), [])
     model = solara.use_reactive(first)
     make_page(model, start)
+
+
+# Mesa's convention: `solara run sim.app:page`. An element of Page, rendered anew (own model) per tab.
+page = Page()

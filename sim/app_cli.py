@@ -1,6 +1,6 @@
 """``sim app``: serve the browser view (:mod:`sim.app`) on this machine, with no internet needed.
 
-The server is ``solara run sim.app:Page`` in a child process, with the settings that make Solara
+The server is ``solara run sim.app:page`` in a child process, with the settings that make Solara
 1.58 serve every front-end file itself (``docs/browser_notes.md``). Solara and Mesa's
 visualisation are only imported by that child, so ``sim --help`` stays fast.
 """
@@ -19,7 +19,7 @@ from typing import Any
 
 from .errors import SimInputError
 
-APP = "sim.app:Page"
+APP = "sim.app:page"
 OFFLINE_ENV = {
     "SOLARA_ASSETS_PROXY": "true",  # serve /_solara/cdn/* from the solara-assets package, not a CDN
     "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false",  # no outbound calls

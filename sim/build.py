@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from . import geography, kernels
-from .agents import Council, CouncilTable
+from .agents import BoundaryCouncil, Council, CouncilTable
 from .data import GRADE_REPUTATION, GRADES
 from .errors import SimInputError, unknown
 from .pay import national_pay, regional_ratio
@@ -50,7 +50,8 @@ def build_councils(m: WorkforceModel, census: pd.DataFrame) -> None:
     m.turnover_prior = np.where(np.isfinite(turnover), turnover, np.nanmedian(turnover))
     m.reference_caseload = float(np.average(c.fixed_caseload[: c.n_active],
                                             weights=census.case_holders_fte[: c.n_active]))
-    m.council_agents = [Council(m, i, r.code, r.name, r.region, r.london)
+    # only the simulated councils are Mesa agents (model.agents); the boundary is kept apart
+    m.council_agents = [(Council if i < c.n_active else BoundaryCouncil)(m, i, r.code, r.name, r.region, r.london)
                         for i, r in enumerate(census.itertuples())]
     m.reach = build_reach(m, census.code.tolist(), int(p.reach_hops))
     # where workers live: K home zones per council, commuting distances from each to every council

@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -256,13 +255,15 @@ class Comparison:
     def write(self, out_dir: str | Path) -> list[Path]:
         """Write the tables as Parquet (atomically), the text, and the plots."""
         from .report import atomic_write
+        from .tables import file_form
 
         out = Path(out_dir)
         paths = []
         for name, df in (("table", self.table), ("replicates", self.replicates), ("series", self.series),
                          ("flows", self.flows), ("meta", self.meta())):
             path = out / f"{name}.parquet"
-            atomic_write(path, lambda tmp, df=df: df.to_parquet(tmp, index=False))
+            table = file_form(df, counts=False)  # real dates; the values are averages, not counts
+            atomic_write(path, lambda tmp, table=table: table.to_parquet(tmp, index=False))
             paths.append(path)
         path = out / "comparison.txt"
         atomic_write(path, lambda tmp: Path(tmp).write_text(self.text() + "\n"))
@@ -342,25 +343,21 @@ def _context() -> Any:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    started = time.perf_counter()
-    last = [started]
+    from .cli import parse_sets
+    from .console import bar_callback, logger, progress_bar, wants_progress
 
-    def progress(done: int, total: int) -> None:
-        now = time.perf_counter()
-        if done < total and now - last[0] < 0.5:
-            return
-        last[0] = now
-        elapsed = now - started
-        left = elapsed / done * (total - done)
-        print(f"\rpaired runs {done}/{total}, {elapsed:.0f}s elapsed, ~{left:.0f}s left", end="\n" if done == total
-              else "", file=sys.stderr, flush=True)
-
-    comp = compare(args.baseline, args.scenario, replicates=args.replicates, workers=args.workers,
-                   council=args.council, progress=progress)
+    scen = load(args.scenario)
+    base = scen.baseline() if str(args.baseline).lower() == "baseline" else load(args.baseline)
+    sets = parse_sets(args.set)
+    if sets:  # the same overrides in both, on top of each file's own
+        scen, base = (replace(x, params={**x.params, **sets}) for x in (scen, base))
+    with progress_bar(args.replicates, "paired runs", "pair", wants_progress(args)) as bar:
+        comp = compare(base, scen, replicates=args.replicates, workers=args.workers, council=args.council,
+                       progress=bar_callback(bar))
     print(comp.text())
     if args.out:
         paths = comp.write(args.out)
-        print("\nwrote " + ", ".join(str(p) for p in paths))
+        logger.info("wrote %s", ", ".join(str(p) for p in paths))
     return 0
 
 
@@ -377,6 +374,9 @@ def cmd_scenario_run(args: argparse.Namespace) -> int:
 
 def add_compare_parser(sub: Any) -> None:
     """Add ``sim compare`` and ``sim scenario run`` to the command line."""
+    from .cli import add_set_option
+    from .console import add_output_options
+
     p = sub.add_parser("compare", help="compare a scenario with a baseline over paired replicate runs")
     p.add_argument("baseline", help="a scenario file, or the word 'baseline' (the scenario's base, no policies)")
     p.add_argument("scenario", help="a scenario file (see experiments/scenarios/)")
@@ -384,11 +384,13 @@ def add_compare_parser(sub: Any) -> None:
     p.add_argument("--workers", type=int, default=None, help="processes (default all cores)")
     p.add_argument("--council", default=None, help="council to report on first (default the scenario's focus)")
     p.add_argument("--out", default=None, help="folder for Parquet tables, text and PNG plots")
+    add_set_option(p)
+    add_output_options(p)
     p.set_defaults(func=cmd_compare)
     s = sub.add_parser("scenario", help="scenario files").add_subparsers(dest="scenario_command", required=True)
     r = s.add_parser("run", help="run one scenario file once and show its headline table")
-    r.add_argument("file")
-    r.add_argument("--seed", type=int, default=0)
-    r.add_argument("--out", default=None)
+    r.add_argument("file", help="a scenario file (see experiments/scenarios/)")
+    r.add_argument("--seed", type=int, default=0, help="the run's seed")
+    r.add_argument("--out", default=None, help="folder for the Parquet tables")
     r.add_argument("--validate", action="store_true", help="check stocks against flows every month")
     r.set_defaults(func=cmd_scenario_run)

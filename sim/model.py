@@ -14,13 +14,14 @@ One month runs these phases, in this order (``WorkforceModel.PHASES``; ``model.p
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import mesa
 import numpy as np
 
-from . import build, identity, kernels
+from . import build, collect, identity, kernels
 from .data import CENSUS_YEARS, load_seeds
 from .errors import SimInputError
 from .params import Params
@@ -45,23 +46,26 @@ class WorkforceModel(mesa.Model):
     Args:
         region: a region name (``sim regions`` lists them), default all England.
         base_year: census year (30 September) the run starts from, 2017 to 2024.
-        seed: the run's seed; the same seed gives bit-identical results anywhere.
+        seed: the run's seed; the same seed gives bit-identical results anywhere (``None``: a fresh
+            seed from the operating system, as Mesa does; it is kept in ``model.seed``).
         params: parameter overrides by name (see :mod:`sim.params`), or a :class:`Params`.
         params_file: a TOML file of parameter overrides (keyword ``params`` win over it).
         policies: policies to attach (see :mod:`sim.policies`).
         pay_gbp: qualified pay overrides by council name or code, GBP a year.
         validate: check the stock-flow identities every month (slower).
-        months: months of results storage to preallocate (grows if exceeded).
+        months: planned length of the run: ``running`` turns False when it is reached, so Mesa's
+            ``run_model()`` and ``batch_run`` stop there (``run()`` may go on; storage grows). ``None``:
+            no planned end (the browser view).
         **param_overrides: parameter overrides as keywords (``b_pay=5.0``).
     """
 
     PHASES: tuple[str, ...] = ("policies", "councils", "payments", "exits", "moves", "recruitment",
                                "agency", "record")
 
-    def __init__(self, region: str = "england", base_year: int = CENSUS_YEARS[-1], seed: int = 0,
+    def __init__(self, region: str = "england", base_year: int = CENSUS_YEARS[-1], seed: int | None = 0,
                  params: dict[str, float] | Params | None = None, params_file: str | None = None,
                  policies: Iterable[Any] = (), pay_gbp: dict[str, float] | None = None,
-                 validate: bool = False, months: int = 120, **param_overrides: float) -> None:
+                 validate: bool = False, months: int | None = 120, **param_overrides: float) -> None:
         seed = _as_seed(seed)
         super().__init__(rng=seed)
         if isinstance(params, Params):
@@ -89,7 +93,8 @@ class WorkforceModel(mesa.Model):
         self._cache: dict[str, Any] = {}
         self._results: Results | None = None
         self._results_rows = -1
-        self.recorder = Recorder(self.councils.n_active, months)
+        self.months = None if months is None else int(months)
+        self.recorder = Recorder(self.councils.n_active, 120 if months is None else self.months)
         build.build_workforce(self, census)
         build.build_identity(self)
         build.apply_pay_overrides(self, pay_gbp or {})
@@ -115,6 +120,8 @@ class WorkforceModel(mesa.Model):
         self._cache.clear()
         for phase in self.PHASES:
             self._phase_functions[phase](self)
+        if self.months is not None and self.tick >= self.months:
+            self.running = False
 
     def run(self, years: float = 1, months: int | None = None, progress: Callable[[int, int], None] | None = None
             ) -> WorkforceModel:
@@ -127,6 +134,9 @@ class WorkforceModel(mesa.Model):
             if progress:
                 progress(i + 1, n)
         return self
+
+    # Mesa's DataCollector of the run, filled from the recorder when read (see sim.collect)
+    datacollector = property(collect.get_datacollector, collect.set_datacollector)
 
     def plan(self) -> str:
         """The order of one month, as text."""
@@ -266,6 +276,8 @@ class WorkforceModel(mesa.Model):
 
 
 def _as_seed(seed: Any) -> int:
+    if seed is None:  # Mesa's convention (batch_run with rng=None): a fresh seed, kept in model.seed
+        return secrets.randbelow(2**31)
     try:
         value = int(str(seed).strip()) if not isinstance(seed, (int, np.integer)) else int(seed)
     except ValueError:

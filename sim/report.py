@@ -15,6 +15,7 @@ import pandas as pd  # noqa: E402
 
 from .maps import council_centroids, draw_councils, draw_flows  # noqa: E402
 from .model import WorkforceModel  # noqa: E402
+from .tables import file_form  # noqa: E402
 
 CENSUS_TARGETS = {  # MODEL.md s7, national 2017-2024
     "turnover_pct": "13.4-17.2", "leavers_to_council_pct": "23-28", "leavers_to_agency_pct": "12-20",
@@ -68,12 +69,14 @@ def headline(model: WorkforceModel, top: int = 5) -> str:
 
 
 def write_tables(model: WorkforceModel, out: Path) -> list[Path]:
-    """Write council_months.parquet, flows.parquet and region.parquet atomically."""
+    """Write council_months.parquet, flows.parquet and region.parquet atomically, in their file form
+    (real dates, whole-number counts: :func:`sim.tables.file_form`)."""
     res = model.results
     paths = []
     for name, df in (("council_months", res.council_months), ("flows", res.flows), ("region", res.region)):
         path = out / f"{name}.parquet"
-        atomic_write(path, lambda tmp, df=df: df.to_parquet(tmp, index=False))
+        table = file_form(df)
+        atomic_write(path, lambda tmp, table=table: table.to_parquet(tmp, index=False))
         paths.append(path)
     return paths
 

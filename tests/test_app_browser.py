@@ -1,6 +1,6 @@
 """The browser view end to end in headless Chromium, offline (``-m browser``).
 
-One ``solara run sim.app:Page`` server per module, started as ``sim app --region bexley_cluster``
+One ``solara run sim.app:page`` server per module, started as ``sim app --region bexley_cluster``
 would (``$SIM_APP_REGION``). Every request that is not for 127.0.0.1 is blocked and reported.
 Screenshots go to ``out/browser/`` (``$BROWSER_SHOTS``); with ``UPDATE_DOCS_IMAGES=1`` the England
 screenshot is also copied to ``docs/images/app.png``.
@@ -39,7 +39,7 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOT_DIR = Path(os.environ.get("BROWSER_SHOTS", ROOT / "out" / "browser"))
-APP = "sim.app:Page"
+APP = "sim.app:page"
 ENV = {"SIM_APP_REGION": "bexley_cluster"}
 PAY_LABEL = "Pay uplift at the council, %"
 

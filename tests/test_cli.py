@@ -18,7 +18,8 @@ def test_run_writes_tables_and_picture(tmp_path):
     r = sim("run", "--region", "bexley_cluster", "--years", "1", "--seed", "3", "--out", str(out))
     assert r.returncode == 0, r.stderr
     assert "turnover_pct" in r.stdout and "largest net poaching gains" in r.stdout
-    assert "12/12 months" in r.stderr  # progress
+    assert "12/12" not in r.stderr and "\r" not in r.stderr  # no progress display into a pipe
+    assert "sim: wrote " in r.stderr and "council_months.parquet" in r.stderr  # the sim logger
     cm = pd.read_parquet(out / "council_months.parquet")
     flows = pd.read_parquet(out / "flows.parquet")
     assert cm.tick.max() == 12 and cm.council.nunique() == 7

@@ -154,7 +154,7 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def test_cli_handlers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_handlers(tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> None:
     parser = make_parser()
     bad = tmp_path / "bad.toml"
     bad.write_text('[sweep]\nname = "b"\noutcomes = ["y"]\ndesign = "grid"\n')
@@ -173,8 +173,9 @@ def test_cli_handlers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert args.func(args) == 0
     assert len(read_results(out)) == 20
     args = parser.parse_args(["sweep", str(good), "--serial", "--out", str(out)])
-    assert args.func(args) == 0
-    assert "20 of 20 runs already done" in capsys.readouterr().err
+    with caplog.at_level("INFO", logger="sim"):
+        assert args.func(args) == 0
+    assert "20 of 20 runs already done" in caplog.text  # the sim logger (sim.console)
 
     other = tmp_path / "other.toml"
     other.write_text(good.read_text().replace("root_seed = 42", "root_seed = 43"))

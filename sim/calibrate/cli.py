@@ -1,17 +1,17 @@
 """The ``sim calibrate`` and ``sim validate`` commands.
 
     sim calibrate [--spec FILE] [--trials N] [--workers N] [--out DIR] [--install]
-    sim validate --base-year Y [--seeds N] [--region R] [--params FILE] [--out DIR]
+    sim validate --base-year Y [--seeds N] [--region R] [--params FILE] [--set NAME=VALUE] [--out DIR]
     sim validate --backtest [--seeds N] ...
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
-import time
 from pathlib import Path
 
+from ..cli import add_set_option, parse_sets
+from ..console import add_output_options, bar_callback, progress_bar, wants_progress
 from ..data import CENSUS_YEARS
 from ..errors import SimInputError
 from ..params import CALIBRATED_FILE, Params
@@ -37,14 +37,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     spec.workers = _positive("workers", args.workers) or spec.workers
     if args.no_profiles:
         spec.profile_points = 0
-    start = time.perf_counter()
-
-    def progress(done: int, total: int, best: float) -> None:
-        if done == total or done % max(1, total // 20) < spec.workers:
-            print(f"trial {done}/{total}  best objective {best:.3f}  {time.perf_counter() - start:.0f}s",
-                  file=sys.stderr, flush=True)
-
-    result = calibrate(spec, progress=progress, profile=not args.no_profiles)
+    with progress_bar(spec.trials, "trials", "trial", wants_progress(args)) as bar:
+        result = calibrate(spec, progress=bar_callback(bar), profile=not args.no_profiles)
     paths = write_calibration(result, Path(args.out), install=CALIBRATED_FILE if args.install else None)
     print(f"objective {result.best_value:.3f} (priors {result.prior_value:.3f}) in {result.seconds / 60:.1f} min")
     for n, v in result.best.items():
@@ -59,7 +53,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from .validation_report import national_markdown, scores_markdown, write_validation
 
     seeds = _positive("seeds", args.seeds)
-    params = Params.from_toml(args.params).non_defaults() if args.params else None
+    params = {**(Params.from_toml(args.params).non_defaults() if args.params else {}), **parse_sets(args.set)} or None
     if args.backtest:
         years = BACKTEST_YEARS if args.base_year is None else [check_base_year(args.base_year)]
         results = backtest(years, args.region, seeds, params)
@@ -87,6 +81,7 @@ def add_calibrate_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--install", action="store_true", help="also write the parameter file to "
                    "sim/calibrated_params.toml, making it the model's defaults")
     p.add_argument("--no-profiles", action="store_true", help="skip the one-at-a-time objective profiles")
+    add_output_options(p)
     p.set_defaults(func=cmd_calibrate)
 
 
@@ -101,6 +96,8 @@ def add_validate_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--region", default="england", help="a region name (see `sim regions`)")
     p.add_argument("--params", help="TOML file of parameter overrides (default: the calibrated defaults)")
     p.add_argument("--out", default="results/validation", help="output folder (default results/validation)")
+    add_set_option(p)
+    add_output_options(p, no_progress=False)
     p.set_defaults(func=cmd_validate)
 
 

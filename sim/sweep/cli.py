@@ -24,6 +24,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from sim.console import add_output_options, logger, wants_progress
 from sim.sweep.executors import SweepRunError
 from sim.sweep.spec import SweepSpecError, validate_parameter_names
 from sim.sweep.store import SweepStateError
@@ -66,7 +67,7 @@ def add_sweep_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--force-new", action="store_true", help="if DIR holds a different spec's results, move them aside and restart"
     )
     p.add_argument("--dry-run", action="store_true", help="validate the spec and print the design size; run nothing")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_output_options(p)
     p.set_defaults(func=cmd_sweep)
     return p
 
@@ -167,7 +168,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             workers=args.workers,
             scheduler=args.scheduler,
             force_new=args.force_new,
-            progress=not args.no_progress,
+            progress=wants_progress(args),
         )
     except SweepStateError as exc:
         _err(str(exc))
@@ -181,10 +182,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         _err(f"interrupted; finished runs are saved in {out}; re-run to resume")
         return 130
-    print(
-        f"{spec.name}: {report.completed} runs done now, {report.already_done} earlier, "
-        f"{report.total} total -> {report.out_dir} ({report.elapsed_s:.1f} s)",
-        file=sys.stderr,
+    logger.info(
+        "%s: %d runs done now, %d earlier, %d total -> %s (%.1f s)",
+        spec.name, report.completed, report.already_done, report.total, report.out_dir, report.elapsed_s,
     )
     return 0
 
@@ -203,5 +203,5 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     df.to_csv(csv, index=False)
     with_conf = df.assign(conf=df["conf"].round(3), value=df["value"].round(3))
     print(with_conf.to_string(index=False))
-    print(f"wrote {png} and {csv}", file=sys.stderr)
+    logger.info("wrote %s and %s", png, csv)
     return 0

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from tqdm import tqdm
 
+from sim.console import logger, progress_bar
 from sim.sweep import store
 from sim.sweep.design import Design, expand, replicate_seeds, run_call
 from sim.sweep.executors import EXECUTORS, run_dask, run_processes, run_serial
@@ -111,6 +110,12 @@ class Sweep:
 
     def _conflict(self, out: Path, manifest: dict[str, Any]) -> str | None:
         """Why ``out`` cannot be resumed with this sweep, or ``None`` if it can."""
+        version = manifest.get("manifest_version", 1)
+        if version != store.MANIFEST_VERSION:
+            return (
+                f"{out} was written by another version of cswsim's sweep layout ({version}, now "
+                f"{store.MANIFEST_VERSION}); resuming would mix two forms of the tables"
+            )
         if manifest.get("spec_hash") != self.spec.hash():
             return (
                 f"{out} holds results of a different sweep spec (hash "
@@ -139,7 +144,7 @@ class Sweep:
             stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
             aside = out.with_name(f"{out.name}.superseded-{stamp}")
             shutil.move(str(out), str(aside))
-            print(f"moved previous results to {aside}", file=sys.stderr)
+            logger.warning("moved previous results to %s", aside)
         elif (out / store.RUNS_DIR).exists():
             raise store.SweepStateError(f"{out} has a runs/ folder but no manifest; refusing")
         out.mkdir(parents=True, exist_ok=True)
@@ -172,7 +177,7 @@ class Sweep:
                 (implies ``executor="dask"``).
             force_new: If ``out_dir`` holds a different spec's results, move them
                 aside to ``<out_dir>.superseded-<time>`` instead of refusing.
-            progress: Show a tqdm progress bar on stderr.
+            progress: Show the progress bar on stderr (only drawn when stderr is a terminal).
 
         Returns:
             A :class:`SweepReport`.
@@ -193,11 +198,9 @@ class Sweep:
         done = store.done_run_ids(out) & set(design["run_id"])
         todo_rows = [r for r in design.to_dict("records") if r["run_id"] not in done]
         total = len(design)
-        if done and progress:
-            print(
-                f"resuming {self.spec.name}: {len(done)} of {total} runs already done, {len(todo_rows)} to go",
-                file=sys.stderr,
-            )
+        if done:
+            logger.info("resuming %s: %d of %d runs already done, %d to go", self.spec.name, len(done), total,
+                        len(todo_rows))
         manifest.setdefault("sessions", []).append(
             {
                 "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -218,15 +221,7 @@ class Sweep:
             results = run_dask(model, outcomes, tasks, scheduler, workers)
         schema = store.results_schema(self.spec)
         completed = 0
-        bar = tqdm(
-            total=total,
-            initial=len(done),
-            desc=self.spec.name,
-            unit="run",
-            file=sys.stderr,
-            disable=not progress,
-            dynamic_ncols=True,
-        )
+        bar = progress_bar(total, self.spec.name, "run", progress, initial=len(done))
         try:
             for run_id, res in results:
                 store.write_run(out, self.spec, by_id[run_id], res, schema)

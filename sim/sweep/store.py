@@ -5,7 +5,12 @@
     out_dir/
       manifest.json              spec, spec hash, code version, design, seeds
       runs/<run_id>.parquet      one row per finished run (written last)
-      council_months/<run_id>.parquet   optional per-run monthly panel
+      council_months/<run_id>.parquet   optional per-run monthly panel: one row per council and
+                                      month, led by the run's run_id, point_id, replicate,
+                                      scenario, seed and parameters (see council_month_part)
+
+One folder per table: a glob over ``runs/*.parquet`` or ``council_months/*.parquet`` never picks up
+the other table (``docs/sweeps.md``, "Reading results", has the queries).
 
 Every file is written atomically (temporary file in the same directory,
 ``fsync``, :func:`os.replace`), and a run's council-month file is written
@@ -36,7 +41,7 @@ from sim.sweep.spec import SweepSpec
 MANIFEST = "manifest.json"
 RUNS_DIR = "runs"
 MONTHS_DIR = "council_months"
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2  # 2: council-month parts self-describing, with real dates and integer counts
 
 _ARROW_TYPES = {"float": pa.float64(), "int": pa.int64(), "bool": pa.bool_(), "str": pa.string()}
 
@@ -186,6 +191,21 @@ def clean_temp_files(out_dir: str | Path) -> int:
     return n
 
 
+def council_month_part(spec: SweepSpec, run: dict[str, Any], months: pd.DataFrame) -> pa.Table:
+    """One run's council-month table as its part file holds it: self-describing (the run's
+    ``run_id, point_id, replicate, scenario, seed`` and the design's parameters as the first columns,
+    typed as in ``runs/``), with real dates and whole-number counts (:func:`sim.tables.file_form`)."""
+    from sim.tables import file_form
+
+    ident = results_schema(spec)
+    lead = [f for f in ident if f.name not in (*spec.outcomes, "elapsed_s")]
+    body = file_form(months.drop(columns=[f.name for f in lead if f.name in months.columns]))
+    table = pa.Table.from_pandas(body, preserve_index=False)
+    for i, f in enumerate(lead):
+        table = table.add_column(i, f, pa.array([run.get(f.name)] * table.num_rows, type=f.type))
+    return table.replace_schema_metadata({**(table.schema.metadata or {}), **ident.metadata})
+
+
 def write_run(out_dir: Path, spec: SweepSpec, run: dict[str, Any], result: dict[str, Any], schema: pa.Schema) -> None:
     """Persist one finished run (council months first, then the summary part).
 
@@ -199,13 +219,7 @@ def write_run(out_dir: Path, spec: SweepSpec, run: dict[str, Any], result: dict[
     run_id = run["run_id"]
     months = result.get("council_months")
     if spec.keep_council_months and months is not None:
-        months = months.copy()
-        for i, col in enumerate(("run_id", "point_id", "replicate", "scenario")):
-            if col in months.columns:
-                months = months.drop(columns=col)
-            months.insert(i, col, run[col])
-        table = pa.Table.from_pandas(months, preserve_index=False)
-        write_table(out_dir / MONTHS_DIR / f"{run_id}.parquet", table)
+        write_table(out_dir / MONTHS_DIR / f"{run_id}.parquet", council_month_part(spec, run, months))
     row = {f.name: [run.get(f.name)] for f in schema}
     for o in spec.outcomes:
         row[o] = [result["outcomes"][o]]
