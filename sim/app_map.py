@@ -135,8 +135,8 @@ def flow_arrows(m: WorkforceModel, frame: Frame, arm: str, months: int = ac.FLOW
         if a.code not in pos or b.code not in pos:
             continue
         (x0, y0), (x1, y1) = pos[a.code], pos[b.code]
-        outside = not frame.inside(x1, y1)
-        if outside:
+        outside = dest[i] >= m.councils.n_active  # not simulated: labelled, and cut at the frame's edge
+        if not frame.inside(x1, y1):
             x1, y1 = _clip_to_frame(frame, x0, y0, x1, y1)
         length = float(np.hypot(x1 - x0, y1 - y0)) or 1.0
         bend = 0.0 if outside else 0.18  # curve to the right, so A->B and B->A do not overlap
