@@ -92,7 +92,7 @@ def MapView(model: AppModel, measure: str, arm: str, shown: int, on_pick: Callab
     update_counter.get()
     frame = solara.use_memo(lambda: app_map.frame_of(model), [model])
     layers = solara.use_memo(lambda: app_map.map_layers(model, measure, arm), _key(model, measure, arm))
-    solara.Text(layers["title"], style={"font-size": "14px"})
+    solara.Text(layers["title"], classes=["app-map-title"], style={"font-size": "14px"})
     CouncilMapSvg(shapes=frame.shapes, fills=layers["fills"], tips=layers["tips"], flows=layers["flows"],
                   legend=layers["legend"], zooms=frame.zooms, focus=model.council_agents[shown].code,
                   width=frame.width, height=frame.height, px=MAP_PX, event_pick=on_pick)

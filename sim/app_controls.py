@@ -113,17 +113,19 @@ def ControlPanel(model: AppModel, controls: solara.Reactive):
             solara.Select("Council the levers act on", values=councils, value=state["council"],
                           on_value=put("council"))
             start = state["lever_start"]
-            solara.SliderInt(f"Levers start in {model.date(start)} (month {start})", value=start, min=1,
-                             max=LEVER_START_MAX, on_value=put("lever_start"), thumb_label="always")
-            solara.SliderFloat(f"Pay uplift: {state['pay_uplift_pct']:+g}%", value=state["pay_uplift_pct"], min=-10,
+            solara.Text(f"The levers start in {model.date(start)} (month {start} of the run).",
+                        classes=["app-lever-start"], style={"font-size": "14px"})
+            solara.SliderInt("Levers start in month", value=start, min=1, max=LEVER_START_MAX,
+                             on_value=put("lever_start"), thumb_label="always")
+            solara.SliderFloat("Pay uplift at the council, %", value=state["pay_uplift_pct"], min=-10,
                                max=30, step=0.5, on_value=put("pay_uplift_pct"), thumb_label="always")
-            solara.SliderInt(f"Golden hello: £{state['golden_hello_gbp']:,} per starter",
+            solara.SliderInt("Golden hello, £ per starter",
                              value=state["golden_hello_gbp"], min=0, max=10_000, step=500,
                              on_value=put("golden_hello_gbp"), thumb_label="always")
-            solara.SliderInt(f"Retention payment: £{state['retention_gbp']:,} a year", value=state["retention_gbp"],
+            solara.SliderInt("Retention payment, £ a year", value=state["retention_gbp"],
                              min=0, max=10_000, step=500, on_value=put("retention_gbp"), thumb_label="always")
             cap = state["agency_cap_pct"]
-            solara.SliderInt(f"Agency cap: {'none' if cap >= 100 else f'{cap}% of the workforce'}", value=cap,
+            solara.SliderInt("Agency cap, % of workforce (100 = none)", value=cap,
                              min=0, max=100, step=5, on_value=put("agency_cap_pct"), thumb_label="always")
         with solara.Card("Behaviour (both arms)"):
             for name in BEHAVIOUR:

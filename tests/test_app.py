@@ -246,9 +246,9 @@ def test_page_steps_both_arms_and_reset_rebuilds_the_same_run(monkeypatch):
         assert _fingerprint(box) == stepped
 
         # a lever from month 2, then Reset: the header says when it starts; pay moves only then
-        rc.find(v.Slider, label="Pay uplift: +0%").widget.v_model = 10
+        rc.find(v.Slider, label="Pay uplift at the council, %").widget.v_model = 10
         assert any("press Reset" in t for t in widget_texts(box))
-        rc.find(v.Slider, label="Levers start in 2024-10 (month 1)").widget.v_model = 2
+        rc.find(v.Slider, label="Levers start in month").widget.v_model = 2
         rc.find(v.Btn, children=["Reset"]).widget.click()
         assert any("The policy starts in 2024-11 (month 2 of the run) and has not started yet" in t
                    for t in widget_texts(box))
