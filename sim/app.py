@@ -71,7 +71,7 @@ def MonthHeader(model: AppModel, controls: solara.Reactive):
     update_counter.get()
     solara.Text(f"{model.date()}: month {model.tick} of the run", classes=["app-now"],
                 style={"font-size": "22px", "font-weight": "600"})
-    source = f"scenario {model.scenario.name!r}: " if model.scenario is not None else ""
+    source = f"scenario {model.scenario_file.name!r}: " if model.scenario_file is not None else ""
     solara.Text(f"{model.region.description} ({model.region.name}), seed {model.seed}. Policy arm: {source}"
                 f"{model.lever_summary()}.", classes=["app-month"], style={"font-size": "15px"})
     first = model.first_policy_tick

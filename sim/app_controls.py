@@ -29,7 +29,7 @@ def initial_controls(region: str) -> dict[str, Any]:
     seeds = load_seeds()
     names = sorted(seeds.councils.set_index("code").loc[list(build_region(seeds, region).members), "name"])
     return {"region": region, "seed": "0", "council": DEFAULT_COUNCIL if DEFAULT_COUNCIL in names else names[0],
-            "scenario": NO_SCENARIO, "pay_uplift_pct": 0.0, "golden_hello_gbp": 0, "retention_gbp": 0,
+            "scenario_file": NO_SCENARIO, "pay_uplift_pct": 0.0, "golden_hello_gbp": 0, "retention_gbp": 0,
             "agency_cap_pct": 100, "lever_start": 1, "behaviour": {k: SPECS[k].default for k in BEHAVIOUR},
             "behaviour_x": {k: 1.0 if SPECS[k].default else 0.0 for k in BEHAVIOUR}}
 
@@ -46,7 +46,7 @@ def behaviour_value(name: str, multiple: float) -> float:
     return float(min(max(spec.default * multiple, spec.lo), spec.hi))
 
 
-RUN_KEYS = ("region", "seed", "council", "scenario", "pay_uplift_pct", "golden_hello_gbp", "retention_gbp",
+RUN_KEYS = ("region", "seed", "council", "scenario_file", "pay_uplift_pct", "golden_hello_gbp", "retention_gbp",
             "agency_cap_pct", "lever_start")
 
 
@@ -106,7 +106,7 @@ def ControlPanel(model: AppModel, controls: solara.Reactive):
             solara.InputText("Random seed", value=state["seed"], on_value=put("seed"))
         with solara.Card("Policy arm"):
             solara.Select("Scenario file (experiments/scenarios)", values=[NO_SCENARIO, *scenario_names()],
-                          value=state["scenario"], on_value=put("scenario"))
+                          value=state["scenario_file"], on_value=put("scenario_file"))
             councils = sorted(a.name for a in model.council_agents[: model.councils.n_active])
             if state["council"] not in councils:
                 councils = [state["council"], *councils]

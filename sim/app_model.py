@@ -114,8 +114,9 @@ class AppModel(WorkforceModel):
         retention_gbp: a :class:`~sim.policies.RetentionPayment` of this many pounds a year.
         agency_cap_pct: an :class:`~sim.policies.AgencyCap` at this share of the workforce (100 = none).
         lever_start: the month of the run (1 = October of the base year) the levers start.
-        scenario: a scenario name from ``experiments/scenarios`` or a path ("" or
-            :data:`NO_SCENARIO` for none); its policies join the levers in the policy arm.
+        scenario_file: a scenario name from ``experiments/scenarios`` or a path ("" or
+            :data:`NO_SCENARIO` for none); its policies join the levers in the policy arm. (Not
+            ``scenario``: Mesa 3.5 gives that name to its own scenarios.)
         behaviour: behavioural parameter values by name; defaults are the model's (calibrated).
         base_year: census year the run starts from (a scenario's own base year wins).
         controls: the same settings as one mapping (or anything with a ``value`` mapping, such as a
@@ -124,24 +125,24 @@ class AppModel(WorkforceModel):
 
     def __init__(self, region: str = "england", seed: Any = "0", council: str = DEFAULT_COUNCIL,
                  pay_uplift_pct: float = 0.0, golden_hello_gbp: float = 0.0, retention_gbp: float = 0.0,
-                 agency_cap_pct: float = 100.0, lever_start: int = 1, scenario: str = "",
+                 agency_cap_pct: float = 100.0, lever_start: int = 1, scenario_file: str = "",
                  behaviour: Mapping[str, float] | None = None, base_year: int = CENSUS_YEARS[-1],
                  controls: Any = None) -> None:
         given = dict(getattr(controls, "value", controls) or {})
         c = {"region": region, "seed": seed, "council": council, "pay_uplift_pct": pay_uplift_pct,
              "golden_hello_gbp": golden_hello_gbp, "retention_gbp": retention_gbp,
-             "agency_cap_pct": agency_cap_pct, "lever_start": lever_start, "scenario": scenario,
+             "agency_cap_pct": agency_cap_pct, "lever_start": lever_start, "scenario_file": scenario_file,
              "behaviour": dict(behaviour or {}), "base_year": base_year, **given}
         self.controls = c
         self.notes: list[str] = []
-        self.scenario: Scenario | None = None
+        self.scenario_file: Scenario | None = None
         params, pay_gbp, policies = behaviour_overrides(c["behaviour"]), {}, []
-        if c["scenario"] and c["scenario"] != NO_SCENARIO:
-            self.scenario = load_scenario(c["scenario"])
-            c["region"], c["base_year"] = self.scenario.region, int(self.scenario.base_year)
-            params = {**self.scenario.params, **params}
-            pay_gbp = dict(self.scenario.pay_gbp)
-            policies = self.scenario.build_policies()
+        if c["scenario_file"] and c["scenario_file"] != NO_SCENARIO:
+            self.scenario_file = load_scenario(c["scenario_file"])
+            c["region"], c["base_year"] = self.scenario_file.region, int(self.scenario_file.base_year)
+            params = {**self.scenario_file.params, **params}
+            pay_gbp = dict(self.scenario_file.pay_gbp)
+            policies = self.scenario_file.build_policies()
         self.param_overrides = params
         super().__init__(region=c["region"], base_year=int(c["base_year"]), seed=parse_seed(c["seed"]),
                          params=params, pay_gbp=pay_gbp, policies=policies)
@@ -161,9 +162,9 @@ class AppModel(WorkforceModel):
             self.add_policy(policy)
 
     def _pick_focus(self, council: str) -> int | None:
-        if self.scenario is not None and self.scenario.focus_council() and not any(
+        if self.scenario_file is not None and self.scenario_file.focus_council() and not any(
                 self.controls[k] != NEUTRAL[k] for k in LEVERS):
-            council = self.scenario.focus_council()  # a scenario alone: show the council it is about
+            council = self.scenario_file.focus_council()  # a scenario alone: show the council it is about
         try:
             return self.council_index(council)
         except SimInputError:
@@ -173,7 +174,7 @@ class AppModel(WorkforceModel):
             return None
 
     def _scenario_focus(self) -> int:
-        name = self.scenario.focus_council() if self.scenario is not None else None
+        name = self.scenario_file.focus_council() if self.scenario_file is not None else None
         try:
             return self.council_index(name) if name else 0
         except SimInputError:

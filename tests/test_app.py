@@ -98,11 +98,11 @@ def test_same_controls_give_a_bit_identical_run():
 def test_a_scenario_file_is_the_policy_arm():
     names = app_model.scenario_names()
     assert "bexley_pays_more" in names
-    m = app.AppModel(scenario="bexley_pays_more", region="england")
+    m = app.AppModel(scenario_file="bexley_pays_more", region="england")
     sc = app_model.load_scenario("bexley_pays_more")
     assert m.region.name == sc.region and m.focus_name == sc.focus_council()
     assert len(m.policies) == len(sc.policies) and m.baseline.policies == []
-    assert app.AppModel(scenario=app_model.NO_SCENARIO, region=REGION).scenario is None
+    assert app.AppModel(scenario_file=app_model.NO_SCENARIO, region=REGION).scenario_file is None
 
 
 def test_council_outside_the_region_is_reported_not_fatal():
