@@ -42,7 +42,7 @@ from .app_model import BEHAVIOUR, DEFAULT_COUNCIL, AppModel, lever_policies, par
 REGION_ENV = "SIM_APP_REGION"  # `sim app --region` passes the starting region to the server this way
 DEFAULT_MEASURE = "vacancy rate %"
 ARM_LABELS = {"policy": "policy", "baseline": "baseline", "difference": "difference (policy - baseline)"}
-MAP_PX = 560  # the map's width on the page, pixels
+MAP_PX = 600  # the map's width on the page, pixels
 
 # Solara's "This website runs on Solara" badge sits over the bottom of the page (and the flows table)
 solara.server.settings.theme.show_banner = False
@@ -156,7 +156,7 @@ def Dashboard(model: AppModel, controls: solara.Reactive):
     solara.Style(".v-navigation-drawer .v-card { margin-bottom: 6px; } .app-page { padding-bottom: 60px; }")
     with solara.Column(style={"padding": "8px"}, classes=["app-page"]):
         MonthHeader(model, controls)
-        with solara.Columns([7, 5]):
+        with solara.Columns([1, 1]):
             with solara.Card(classes=["app-map-card"]):
                 with solara.Row():
                     solara.ToggleButtonsSingle(value=arm, values=list(ac.ARMS), classes=["app-arm"])

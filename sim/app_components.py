@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 GRADE_COLOURS = ("#1a9850", "#91cf60", "#fdae61", "#d73027")  # Outstanding .. Inadequate
 FLOW_MONTHS = 3  # the map draws the moves of this many recent months
+MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 # --------------------------------------------------------------------------- series per council
@@ -245,11 +246,11 @@ def region_rates(m: WorkforceModel) -> dict[str, np.ndarray]:
     return {"vacancy rate %": _rate(vac, perm), "agency rate %": _rate(agency, perm), "turnover, 12 months %": turnover}
 
 
-def _chart(size: tuple[float, float], right: float = 0.94) -> tuple[Figure, Axes, Axes]:
+def _chart(size: tuple[float, float], bottom: float = 0.1) -> tuple[Figure, Axes, Axes]:
     """A figure with a main panel and a smaller difference panel under it, fixed margins (a layout
     engine would double the drawing time)."""
     fig = Figure(figsize=size, dpi=90)
-    fig.subplots_adjust(left=0.14, right=right, bottom=0.1, top=0.91, hspace=0.12)
+    fig.subplots_adjust(left=0.17, right=0.93, bottom=bottom, top=0.92, hspace=0.12)
     top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [2.2, 1]})
     return fig, top, bottom
 
@@ -260,17 +261,23 @@ def _time_axes(ax: Axes, x: np.ndarray) -> None:
     step = max(1, int(np.ceil(span / 5)))
     ax.set_xlim(x[0].astype("datetime64[D]"), (x[0] + np.timedelta64(span, "M")).astype("datetime64[D]"))
     ticks = x[0] + np.arange(0, span + 1, step).astype("timedelta64[M]")
-    ax.set_xticks(ticks.astype("datetime64[D]"), [str(np.datetime_as_string(t, unit="M")) for t in ticks])
+    ax.set_xticks(ticks.astype("datetime64[D]"), [_month_name(t) for t in ticks])
     for ax_ in ax.figure.axes:
         ax_.grid(alpha=0.3)
         ax_.tick_params(labelsize=10)
+
+
+def _month_name(month: np.datetime64) -> str:
+    """'Sep 2024' for a month."""
+    year, m = divmod(int(month.astype("datetime64[M]").astype(int)), 12)
+    return f"{MONTH_NAMES[m]} {1970 + year}"
 
 
 def _dates(x: np.ndarray) -> np.ndarray:
     return x.astype("datetime64[D]")
 
 
-def region_figure(m: WorkforceModel, size: tuple[float, float] = (6.2, 4.2)) -> Figure:
+def region_figure(m: WorkforceModel, size: tuple[float, float] = (5.6, 4.0)) -> Figure:
     """The region's vacancy, agency and turnover rates: policy (solid) and baseline (dashed) on top,
     policy minus baseline (percentage points) below."""
     fig, ax, diff = _chart(size)
@@ -283,7 +290,7 @@ def region_figure(m: WorkforceModel, size: tuple[float, float] = (6.2, 4.2)) -> 
         diff.plot(x, y - base[name], color=colour, lw=1.6, marker=marker)
     ax.set_ylabel("%", fontsize=11)
     ax.set_ylim(bottom=0)
-    ax.legend(fontsize=9, loc="lower left", ncol=3, title="solid: policy, dashed: baseline", title_fontsize=9)
+    ax.legend(fontsize=9, loc="lower left", ncol=2, title="solid: policy, dashed: baseline", title_fontsize=9)
     diff.axhline(0, color="grey", lw=0.8)
     diff.set_ylabel("difference\n(points)", fontsize=10)
     ax.set_title(f"{m.region.description}: rates over time", fontsize=12)
@@ -299,14 +306,14 @@ def neighbours_of(m: WorkforceModel, index: int) -> list[int]:
     return sorted(pos[n] for n in m.graph.neighbors(code) if n in pos)
 
 
-def neighbour_figure(m: WorkforceModel, index: int, measure: str, size: tuple[float, float] = (6.2, 4.2)
+def neighbour_figure(m: WorkforceModel, index: int, measure: str, size: tuple[float, float] = (5.6, 4.8)
                      ) -> Figure:
     """``measure`` over time for council ``index`` (thick red: policy solid, baseline dashed) and its
     simulated neighbours (thin, policy arm); below, policy minus baseline for each of them."""
     spec = MEASURES[measure]
     series, base = arm_series(m, measure, "policy"), arm_series(m, measure, "baseline")
     x = _dates(month_axis(m))
-    fig, ax, diff = _chart(size, right=0.72)
+    fig, ax, diff = _chart(size, bottom=0.24)
     for j, k in enumerate(neighbours_of(m, index)):
         ax.plot(x, series[:, k], lw=1, color=f"C{j % 10}", alpha=0.8, label=m.council_agents[k].name)
         diff.plot(x, series[:, k] - base[:, k], lw=1, color=f"C{j % 10}", alpha=0.8)
@@ -321,7 +328,7 @@ def neighbour_figure(m: WorkforceModel, index: int, measure: str, size: tuple[fl
         ax.set_yticks(range(len(GRADES)), [g[:12] for g in GRADES], fontsize=8)
         ax.invert_yaxis()
     ax.set_ylabel(spec.label, fontsize=10)
-    ax.legend(fontsize=9, loc="center left", bbox_to_anchor=(1.0, 0.4), frameon=False)
+    fig.legend(*ax.get_legend_handles_labels(), fontsize=9, loc="lower center", ncol=3, frameon=False)
     ax.set_title(f"{name} and its neighbours: {spec.label}", fontsize=12)
     _time_axes(diff, month_axis(m))
     return fig
