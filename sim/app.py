@@ -157,10 +157,11 @@ def Dashboard(model: AppModel, controls: solara.Reactive):
     with solara.Column(style={"padding": "8px"}, classes=["app-page"]):
         MonthHeader(model, controls)
         with solara.Columns([1, 1]):
-            with solara.Card(classes=["app-map-card"]):
-                with solara.Row():
+            with solara.Card(classes=["app-map-card"], style={"overflow": "hidden"}):
+                with solara.Row(style={"flex-wrap": "wrap"}):
                     solara.ToggleButtonsSingle(value=arm, values=list(ac.ARMS), classes=["app-arm"])
-                    solara.Select("Colour councils by", values=list(ac.MEASURES), value=measure)
+                    solara.Select("Colour councils by", values=list(ac.MEASURES), value=measure,
+                                  style={"min-width": "240px"})
                 MapView(model, measure.value, arm.value, shown, picked.set)
             with solara.Column():
                 Figure(model, "region", shown, measure.value)

@@ -329,7 +329,7 @@ def neighbour_figure(m: WorkforceModel, index: int, measure: str, size: tuple[fl
         ax.invert_yaxis()
     ax.set_ylabel(spec.label, fontsize=10)
     fig.legend(*ax.get_legend_handles_labels(), fontsize=9, loc="lower center", ncol=3, frameon=False)
-    ax.set_title(f"{name} and its neighbours: {spec.label}", fontsize=12)
+    ax.set_title(f"{name} and its neighbours", fontsize=12)
     _time_axes(diff, month_axis(m))
     return fig
 
