@@ -88,7 +88,9 @@ def header(page) -> str:
     return page.locator(".app-month").first.inner_text()
 
 
-def fingerprint(page) -> str:
+def fingerprint(page, month: int) -> str:
+    """The run code shown once the sidebar shows ``month`` (it may update just after the step counter)."""
+    page.locator(".app-now-side", has_text=re.compile(rf"month {month}$")).wait_for()
     return page.locator(".app-fingerprint").first.inner_text()
 
 
@@ -178,19 +180,19 @@ def test_reset_with_nothing_touched_gives_the_same_run(offline_page, network_log
     page = offline_page
     open_app(page, app_url)
     wait_for_figures(page)
-    first = fingerprint(page)
+    first = fingerprint(page, 0)
     for month in (1, 2):
         click_step(page)
         wait_for_step(page, month)
-    stepped = fingerprint(page)
+    stepped = fingerprint(page, 2)
     assert stepped != first
     click_reset(page)
     wait_for_step(page, 0)
-    page.wait_for_function("f => document.querySelector('.app-fingerprint').textContent === f", arg=first)
+    assert fingerprint(page, 0) == first
     for month in (1, 2):
         click_step(page)
         wait_for_step(page, month)
-    page.wait_for_function("f => document.querySelector('.app-fingerprint').textContent === f", arg=stepped)
+    assert fingerprint(page, 2) == stepped
     assert page.locator(".app-pending").count() == 0
     network_log.assert_offline_clean()
 
