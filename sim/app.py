@@ -176,7 +176,9 @@ def SidebarPanel(model: AppModel, controls: solara.Reactive):
     """The page's own sidebar cards, under Mesa's (Step, Play, Reset): the month, then the controls."""
     update_counter.get()
     # Solara puts this before Mesa's cards; the CSS moves Mesa's (Step, Play, Reset) back to the top
-    solara.Style("div:has(> .app-side) { display: flex; flex-direction: column; } .app-side { order: 1; }")
+    # and hides Mesa's "Model Parameters" card, which is empty (the controls are the page's own)
+    solara.Style("div:has(> .app-side) { display: flex; flex-direction: column; } .app-side { order: 1; } "
+                 "div:has(> .app-side) > :first-child > .v-card:nth-child(2):not(:has(.v-input)) { display: none; }")
     with solara.Sidebar(), solara.Column(classes=["app-side"]):
         with solara.Card(classes=["app-now-card"]):
             solara.Text(f"Now: {model.date()}, month {model.tick}", classes=["app-now-side"],

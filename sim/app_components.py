@@ -20,12 +20,9 @@ matplotlib.use("Agg")
 import matplotlib.colors as mcolors  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.collections import PolyCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
 
 from .data import GRADES  # noqa: E402
-from .maps import council_centroids, council_rings, draw_councils, draw_flows  # noqa: E402
 from .record import LEAVER_DESTINATIONS  # noqa: E402
 
 if TYPE_CHECKING:
@@ -193,38 +190,6 @@ def colour_scale(measure: str, values: np.ndarray, arm: str = "policy") -> tuple
     lo = spec.vmin if spec.vmin is not None else float(values.min())
     hi = spec.vmax if spec.vmax is not None else float(values.max())
     return spec.cmap, mcolors.Normalize(lo, max(hi, lo + 1e-9))
-
-
-def map_figure(m: WorkforceModel, measure: str, focus: int | None = None, flow_months: int = FLOW_MONTHS,
-               size: tuple[float, float] = (6.4, 7.0), arm: str = "policy", tick: int | None = None) -> Figure:
-    """A still map (for the GIF export): councils coloured by ``measure`` of ``arm`` at ``tick``,
-    the moves of the last ``flow_months`` months as arrows, the ``focus`` council outlined."""
-    spec = MEASURES[measure]
-    t = m.tick if tick is None else tick
-    a = m.councils.n_active
-    agents = m.council_agents
-    codes = [x.code for x in agents[:a]]
-    values = arm_series(m, measure, arm)[t]
-    fig = Figure(figsize=size, dpi=90)  # fixed axes: a layout engine would double the drawing time
-    ax = fig.add_axes((0.01, 0.05, 0.82, 0.87))
-    cmap, norm = colour_scale(measure, values, arm)
-    coll = draw_councils(ax, codes, values, cmap=cmap, norm=norm, context=[x.code for x in agents[a:]])
-    if focus is not None and 0 <= focus < a:  # black under cyan shows on every colour scale
-        rings = council_rings()[codes[focus]]
-        ax.add_collection(PolyCollection(rings, facecolor="none", edgecolor="black", linewidth=3.2, zorder=4))
-        ax.add_collection(PolyCollection(rings, facecolor="none", edgecolor="#00e5ff", linewidth=1.6, zorder=5))
-    label = f"{spec.label}{' (policy - baseline)' if arm == 'difference' else ''}"
-    if spec.cmap == "grade" and arm != "difference":
-        fig.legend(handles=[Patch(color=col, label=g) for col, g in zip(GRADE_COLOURS, GRADES, strict=True)],
-                   loc="lower center", ncol=4, fontsize=9, frameon=False)
-    else:
-        fig.colorbar(coll, cax=fig.add_axes((0.86, 0.2, 0.035, 0.6)), label=label)
-    origin, dest, movers = arm_moves(m, flow_months, arm, t)
-    if movers.size:
-        draw_flows(ax, origin, dest, np.abs(movers), council_centroids(), [x.code for x in agents], max_width=3.5,
-                   color="#222222", top=60)
-    ax.set_title(f"{label}, {m.date(t)} ({arm})\narrows: moves in the last {flow_months} months", fontsize=11)
-    return fig
 
 
 # --------------------------------------------------------------------------- charts

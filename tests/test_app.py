@@ -127,6 +127,7 @@ def test_figures_and_tables_for_every_measure_and_arm():
             values = app_components.arm_series(m, measure, arm)[-1]
             assert values.shape == (m.councils.n_active,) and np.isfinite(values).all(), measure
             app_map.map_layers(m, measure, arm)
+        app_export.map_figure(m, measure, m.focus, arm="policy")
         app_components.neighbour_figure(m, m.focus, measure)
     app_components.region_figure(m)
     rates = app_components.region_rates(m)
