@@ -182,9 +182,9 @@ def SidebarPanel(model: AppModel, controls: solara.Reactive):
     with solara.Sidebar(), solara.Column(classes=["app-side"]):
         with solara.Card(classes=["app-now-card"]):
             solara.Text(f"Now: {model.date()}, month {model.tick}", classes=["app-now-side"],
-                        style={"font-size": "18px", "font-weight": "600"})
+                        style={"font-size": "18px", "font-weight": "600", "display": "block"})
             solara.Text(f"run {model.fingerprint()}", classes=["app-fingerprint"],
-                        style={"font-size": "12px", "color": "#666"})
+                        style={"font-size": "12px", "color": "#666", "display": "block"})
         ControlPanel(model, controls)
 
 

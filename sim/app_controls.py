@@ -98,7 +98,8 @@ def ControlPanel(model: AppModel, controls: solara.Reactive):
     def put(key: str) -> Any:
         return lambda v: controls.set({**controls.value, key: v})
 
-    solara.Style(".app-controls .v-slider__thumb-label { font-size: 11px; }")
+    solara.Style(".app-controls .v-slider__thumb-label { font-size: 11px; } "
+                 ".app-controls .v-input__slider { padding-top: 26px; }")  # room for the value above the thumb
     with solara.Column(classes=["app-controls"]):
         with solara.Card("Run (press Reset to apply)"):
             solara.Select("Region", values=list(region_names(load_seeds())), value=state["region"],

@@ -165,8 +165,10 @@ def map_layers(m: WorkforceModel, measure: str, arm: str, tick: int | None = Non
     a = m.councils.n_active
     colours = _hex(cmap, norm, values)
     by_code = {x.code: i for i, x in enumerate(m.council_agents[:a])}
-    tables = {key: [ac.arm_series(m, key, arm_)[t] for arm_ in ac.ARMS] for key in dict.fromkeys((measure,
-                                                                                                 *TIP_MEASURES))}
+    tables = {}
+    for key in dict.fromkeys((measure, *TIP_MEASURES)):
+        pol, base = (ac.arm_series(m, key, arm_)[t] for arm_ in ("policy", "baseline"))
+        tables[key] = (pol, base, pol - base)
     fills, tips = [], []
     for s in frame.shapes:
         i = by_code.get(s["code"])

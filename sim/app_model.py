@@ -133,7 +133,7 @@ class AppModel(WorkforceModel):
              "golden_hello_gbp": golden_hello_gbp, "retention_gbp": retention_gbp,
              "agency_cap_pct": agency_cap_pct, "lever_start": lever_start, "scenario_file": scenario_file,
              "behaviour": dict(behaviour or {}), "base_year": base_year, **given}
-        self.controls = c
+        self.controls = dict(c)  # what was asked for (a scenario's region and base year win below)
         self.notes: list[str] = []
         self.scenario_file: Scenario | None = None
         params, pay_gbp, policies = behaviour_overrides(c["behaviour"]), {}, []

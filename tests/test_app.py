@@ -102,6 +102,7 @@ def test_a_scenario_file_is_the_policy_arm():
     sc = app_model.load_scenario("bexley_pays_more")
     assert m.region.name == sc.region and m.focus_name == sc.focus_council()
     assert len(m.policies) == len(sc.policies) and m.baseline.policies == []
+    assert m.controls["region"] == "england"  # what the controls asked for: the page does not ask for a Reset
     assert app.AppModel(scenario_file=app_model.NO_SCENARIO, region=REGION).scenario_file is None
 
 

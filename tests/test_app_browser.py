@@ -172,7 +172,21 @@ def test_step_moves_both_arms_and_the_difference_map_starts_with_the_policy(offl
         " return r && r.cells[1].textContent !== r.cells[2].textContent; }")
     assert shown_pay(page, 1) == pytest.approx(1.10 * shown_pay(page, 2), abs=2)
     assert len(set(map_fills(page))) > 1  # Bexley's pay differs now
-    save_screenshot(page, SHOT_DIR / "app_bexley_difference.png")
+    shot = save_screenshot(page, SHOT_DIR / "app_bexley_difference.png", full_page=False)
+    if os.environ.get("UPDATE_DOCS_IMAGES"):
+        shutil.copyfile(shot, ROOT / "docs" / "images" / "app_difference.png")
+    network_log.assert_offline_clean()
+
+
+def test_a_scenario_file_is_the_policy_arm(offline_page, network_log, app_url):  # noqa: F811
+    page = offline_page
+    open_app(page, app_url)
+    wait_for_figures(page)
+    select_option(page, "Scenario file (experiments/scenarios)", "bcp_inadequate")
+    click_reset(page)
+    page.get_by_text(re.compile(r"\(bcp_cluster\), seed 0\. Policy arm: scenario ")).wait_for()
+    assert page.locator(".app-pending").count() == 0
+    assert page.locator("svg path.council:not(.ctx)").count() > 1
     network_log.assert_offline_clean()
 
 
@@ -194,6 +208,14 @@ def test_reset_with_nothing_touched_gives_the_same_run(offline_page, network_log
         wait_for_step(page, month)
     assert fingerprint(page, 2) == stepped
     assert page.locator(".app-pending").count() == 0
+
+    # moving a behavioural slider away from its calibrated value shows, and can be undone
+    set_slider(page, "b_pay: x calibrated", 1.2)
+    page.locator(".behaviour-mark", has_text="changed; calibrated").wait_for()
+    page.locator(".app-pending").first.wait_for()
+    page.get_by_role("button", name="Back to calibrated values").click()
+    page.locator(".app-pending").wait_for(state="detached")
+    assert page.locator(".behaviour-mark", has_text="changed").count() == 0
     network_log.assert_offline_clean()
 
 
