@@ -52,10 +52,18 @@ RUN_KEYS = ("region", "seed", "council", "scenario_file", "pay_uplift_pct", "gol
 
 def controls_differ(state: dict[str, Any], built: dict[str, Any]) -> bool:
     """True if the controls ask for another run than the one built from ``built``."""
-    if any(str(state.get(k)) != str(built.get(k)) for k in RUN_KEYS):
+    if any(not _same(state.get(k), built.get(k)) for k in RUN_KEYS):
         return True
     return any(float(state["behaviour"].get(k, SPECS[k].default)) != float(built["behaviour"].get(k, SPECS[k].default))
                for k in BEHAVIOUR)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal as numbers if both are numbers (a slider may send 0 for 0.0), else as text."""
+    try:
+        return float(a) == float(b)
+    except (TypeError, ValueError):
+        return str(a) == str(b)
 
 
 def _fmt(value: float) -> str:

@@ -37,7 +37,14 @@ BEHAVIOUR_LABELS: dict[str, str] = {
     "search_rate_per_month": "Job search rate per month",
     "switching_cost": "Cost of switching employer",
 }
-BEHAVIOUR: tuple[str, ...] = tuple(name for name in BEHAVIOUR_LABELS if name in SPECS)
+
+
+def behaviour_names(labels: Mapping[str, str] = BEHAVIOUR_LABELS, specs: Mapping[str, Any] = SPECS) -> tuple[str, ...]:
+    """The names of ``labels`` that the model has (in ``specs``), in order."""
+    return tuple(name for name in labels if name in specs)
+
+
+BEHAVIOUR: tuple[str, ...] = behaviour_names()
 
 DEFAULT_COUNCIL = "Bexley"
 SCENARIO_DIR = Path(__file__).resolve().parents[1] / "experiments" / "scenarios"

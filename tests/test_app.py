@@ -26,6 +26,7 @@ from sim.params import SPECS  # noqa: E402
 from sim.policies import AgencyCap, GoldenHello, PayUplift, RetentionPayment  # noqa: E402
 
 REGION = "bexley_cluster"
+NAME = app_model.BEHAVIOUR[0]  # a behavioural parameter the page offers (the list follows SPECS)
 
 
 # --------------------------------------------------------------------------- the model behind the page
@@ -63,9 +64,9 @@ def test_levers_make_the_policy_arm_and_the_baseline_has_none():
     assert app.AppModel(region=REGION).lever_summary().startswith("no policy")
 
 
-def test_behaviour_sliders_come_from_specs_and_start_exactly_calibrated(monkeypatch):
+def test_behaviour_sliders_come_from_specs_and_start_exactly_calibrated():
     assert app_model.BEHAVIOUR and set(app_model.BEHAVIOUR) <= set(SPECS)
-    assert app_model.behaviour_overrides({"no_such_parameter": 1.0, "b_pay": SPECS["b_pay"].default}) == {}
+    assert app_model.behaviour_overrides({"no_such_parameter": 1.0, NAME: SPECS[NAME].default}) == {}
     start = app_controls.initial_controls(REGION)
     for name in app_model.BEHAVIOUR:
         assert start["behaviour"][name] == SPECS[name].default  # exactly, not snapped to a slider step
@@ -76,12 +77,14 @@ def test_behaviour_sliders_come_from_specs_and_start_exactly_calibrated(monkeypa
     m = app.AppModel(controls=start)
     assert m.p == app.AppModel(region=REGION).p and m.param_overrides == {}
     moved = app.AppModel(controls={**start, "behaviour": {**start["behaviour"],
-                                                          "b_pay": app_controls.behaviour_value("b_pay", 1.2)}})
-    assert moved.p.b_pay == pytest.approx(1.2 * SPECS["b_pay"].default) and moved.baseline.p.b_pay == moved.p.b_pay
+                                                          NAME: app_controls.behaviour_value(NAME, 1.2)}})
+    assert getattr(moved.p, NAME) == pytest.approx(1.2 * SPECS[NAME].default) != SPECS[NAME].default
+    assert getattr(moved.baseline.p, NAME) == getattr(moved.p, NAME)
     assert app_controls.controls_differ({**start, "lever_start": 2}, m.controls)
     assert not app_controls.controls_differ(start, m.controls)
-    monkeypatch.setitem(app_model.BEHAVIOUR_LABELS, "gone_after_recalibration", "x")
-    assert "gone_after_recalibration" not in tuple(n for n in app_model.BEHAVIOUR_LABELS if n in SPECS)
+    assert not app_controls.controls_differ({**start, "pay_uplift_pct": 0, "seed": "0"}, m.controls)
+    assert app_controls.controls_differ({**start, "seed": "01x"}, m.controls)
+    assert app_model.behaviour_names({"gone_after_recalibration": "x", NAME: "y"}) == (NAME,)
 
 
 def test_same_controls_give_a_bit_identical_run():
@@ -90,7 +93,7 @@ def test_same_controls_give_a_bit_identical_run():
     a.run(months=3)
     b.run(months=3)
     assert a.fingerprint() == b.fingerprint()
-    c = app.AppModel(controls={**start, "behaviour": {**start["behaviour"], "b_pay": SPECS["b_pay"].default * 1.05}})
+    c = app.AppModel(controls={**start, "behaviour": {**start["behaviour"], NAME: SPECS[NAME].default * 1.05}})
     c.run(months=3)
     assert c.fingerprint() != a.fingerprint()
 
@@ -236,7 +239,8 @@ def test_page_steps_both_arms_and_reset_rebuilds_the_same_run(monkeypatch):
         assert _step_number(box) == 0
         texts = widget_texts(box)
         assert "2024-09: month 0 of the run" in texts and "Now: 2024-09, month 0" in texts
-        assert any(t.startswith("Weight on pay (b_pay) = ") for t in texts) and "calibrated" in texts
+        label = app_model.BEHAVIOUR_LABELS[NAME]
+        assert f"{label} ({NAME}) = {SPECS[NAME].default:.6g}" in texts and "calibrated" in texts
         first = _fingerprint(box)
         pay0 = _pay(box)
         rc.find(v.Btn, children=["Step"]).widget.click()

@@ -30,6 +30,8 @@ from browser_harness import (  # noqa: E402  (fixtures come from tests/conftest.
     wait_for_step,
 )
 
+from sim.app_model import BEHAVIOUR  # noqa: E402
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -137,6 +139,11 @@ def test_page_loads_offline_with_both_arms_map_charts_and_controls(offline_page,
         page.mouse.wheel(0, -120)
         page.wait_for_timeout(100)
     page.locator("text.council-name", has_text="Bexley").wait_for()
+    view = page.locator(".council-map svg").get_attribute("viewBox")
+    click_step(page)  # a new month keeps the zoom
+    wait_for_step(page, 1)
+    page.get_by_text(re.compile(r"vacancy rate %, policy arm, 2024-10")).wait_for()
+    assert page.locator(".council-map svg").get_attribute("viewBox") == view
     assert page.get_by_text("This website runs on").count() == 0  # Solara's badge would cover the tables
     save_screenshot(page, SHOT_DIR / "app_bexley_loaded.png")
     network_log.assert_offline_clean()
@@ -210,7 +217,7 @@ def test_reset_with_nothing_touched_gives_the_same_run(offline_page, network_log
     assert page.locator(".app-pending").count() == 0
 
     # moving a behavioural slider away from its calibrated value shows, and can be undone
-    set_slider(page, "b_pay: x calibrated", 1.2)
+    set_slider(page, f"{BEHAVIOUR[0]}: x calibrated", 1.2)
     page.locator(".behaviour-mark", has_text="changed; calibrated").wait_for()
     page.locator(".app-pending").first.wait_for()
     page.get_by_role("button", name="Back to calibrated values").click()
