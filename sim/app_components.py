@@ -18,15 +18,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.colors as mcolors  # noqa: E402
-import matplotlib.dates as mdates  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.collections import PolyCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
 
 from .data import GRADES  # noqa: E402
-from .maps import council_centroids, council_rings, draw_councils, draw_flows  # noqa: E402
 from .record import LEAVER_DESTINATIONS  # noqa: E402
 
 if TYPE_CHECKING:
@@ -34,6 +30,7 @@ if TYPE_CHECKING:
 
 GRADE_COLOURS = ("#1a9850", "#91cf60", "#fdae61", "#d73027")  # Outstanding .. Inadequate
 FLOW_MONTHS = 3  # the map draws the moves of this many recent months
+MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 # --------------------------------------------------------------------------- series per council
@@ -130,15 +127,30 @@ def current_values(m: WorkforceModel, measure: str) -> np.ndarray:
     return MEASURES[measure].series(m)[-1]
 
 
-# --------------------------------------------------------------------------- the map
+# --------------------------------------------------------------------------- the two arms
+
+ARMS = ("policy", "baseline", "difference")  # what the map and the facts can show
 
 
+def arm_series(m: WorkforceModel, measure: str, arm: str = "policy") -> np.ndarray:
+    """(months, councils) series of ``measure`` for one arm of an app model, or their difference
+    (policy minus baseline). A plain model (no ``baseline``) is its own baseline."""
+    series = MEASURES[measure].series
+    base = getattr(m, "baseline", m)
+    if arm == "policy":
+        return series(m)
+    if arm == "baseline":
+        return series(base)
+    if arm == "difference":
+        return series(m) - series(base)
+    raise ValueError(f"unknown arm {arm!r}: allowed {', '.join(ARMS)}")
 
 
-def recent_moves(m: WorkforceModel, months: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Origins, destinations (indices into ``m.council_agents``) and movers summed over the last
-    ``months`` recorded months."""
-    parts = [od for od in m.recorder.od[-months:] if len(od)] if months > 0 else []
+def recent_moves(m: WorkforceModel, months: int, tick: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Origins, destinations (indices into ``m.council_agents``) and movers summed over the
+    ``months`` recorded months up to ``tick`` (default: the latest)."""
+    end = len(m.recorder.od) if tick is None else min(tick + 1, len(m.recorder.od))
+    parts = [od for od in m.recorder.od[max(0, end - months):end] if len(od)] if months > 0 else []
     if not parts:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, np.zeros(0)
@@ -149,45 +161,35 @@ def recent_moves(m: WorkforceModel, months: int) -> tuple[np.ndarray, np.ndarray
     return uniq // n, uniq % n, np.bincount(inv, weights=od[:, 2])
 
 
-def map_figure(m: WorkforceModel, measure: str, focus: int | None = None, flow_months: int = FLOW_MONTHS,
-               size: tuple[float, float] = (6.4, 7.0)) -> Figure:
-    """The region's councils coloured by ``measure``, this month, with the moves of the last
-    ``flow_months`` months as lines (width by movers) and the ``focus`` council outlined in red."""
+def arm_moves(m: WorkforceModel, months: int, arm: str = "policy", tick: int | None = None
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`recent_moves` of one arm, or the change in each flow (policy minus baseline)."""
+    base = getattr(m, "baseline", m)
+    if arm != "difference":
+        return recent_moves(m if arm == "policy" else base, months, tick)
+    n = m.councils.n
+    o1, d1, v1 = recent_moves(m, months, tick)
+    o0, d0, v0 = recent_moves(base, months, tick)
+    key = np.concatenate([o1 * n + d1, o0 * n + d0])
+    uniq, inv = np.unique(key, return_inverse=True)
+    delta = np.bincount(inv, weights=np.concatenate([v1, -v0]), minlength=len(uniq))
+    keep = delta != 0
+    return uniq[keep] // n, uniq[keep] % n, delta[keep]
+
+
+def colour_scale(measure: str, values: np.ndarray, arm: str = "policy") -> tuple[object, mcolors.Normalize]:
+    """The colour map and norm for ``measure`` (fixed ranges for rates, centred on 0 for net
+    poaching and for every difference)."""
     spec = MEASURES[measure]
-    a = m.councils.n_active
-    agents = m.council_agents
-    codes = [x.code for x in agents[:a]]
-    values = current_values(m, measure)
-    fig = Figure(figsize=size, dpi=90)  # fixed axes: a layout engine would double the drawing time
-    ax = fig.add_axes((0.01, 0.05, 0.82, 0.87))
+    if arm == "difference" or spec.diverging:
+        lim = float(np.abs(values).max()) if values.size else 0.0
+        lim = lim if lim > 0 else 1.0
+        return ("PuOr_r" if arm == "difference" else spec.cmap), mcolors.TwoSlopeNorm(0.0, -lim, lim)
     if spec.cmap == "grade":
-        cmap = mcolors.ListedColormap(GRADE_COLOURS)
-        norm = mcolors.BoundaryNorm(np.arange(-0.5, len(GRADES)), cmap.N)
-    elif spec.diverging:
-        lim = max(1.0, float(np.abs(values).max()) if values.size else 1.0)
-        cmap, norm = spec.cmap, mcolors.TwoSlopeNorm(0.0, -lim, lim)
-    else:
-        lo = spec.vmin if spec.vmin is not None else float(values.min())
-        hi = spec.vmax if spec.vmax is not None else float(values.max())
-        cmap, norm = spec.cmap, mcolors.Normalize(lo, max(hi, lo + 1e-9))
-    highlight = codes[focus] if focus is not None and 0 <= focus < a else None
-    coll = draw_councils(ax, codes, values, cmap=cmap, norm=norm, context=[x.code for x in agents[a:]])
-    if highlight:  # black under cyan shows on every colour scale
-        rings = council_rings()[highlight]
-        ax.add_collection(PolyCollection(rings, facecolor="none", edgecolor="black", linewidth=3.2, zorder=4))
-        ax.add_collection(PolyCollection(rings, facecolor="none", edgecolor="#00e5ff", linewidth=1.6, zorder=5))
-    if spec.cmap == "grade":
-        fig.legend(handles=[Patch(color=col, label=g) for col, g in zip(GRADE_COLOURS, GRADES, strict=True)],
-                   loc="lower center", ncol=4, fontsize=8, frameon=False)
-    else:
-        fig.colorbar(coll, cax=fig.add_axes((0.86, 0.2, 0.035, 0.6)), label=spec.label)
-    origin, dest, movers = recent_moves(m, flow_months)
-    if movers.size:
-        draw_flows(ax, origin, dest, movers, council_centroids(), [x.code for x in agents], max_width=3.5,
-                   color="#222222", top=60)
-    ax.set_title(f"{spec.label}, {m.date()}\nlines: moves between councils in the last {flow_months} months "
-                 "(width = movers)", fontsize=10)
-    return fig
+        return mcolors.ListedColormap(GRADE_COLOURS), mcolors.BoundaryNorm(np.arange(-0.5, len(GRADES)), 4)
+    lo = spec.vmin if spec.vmin is not None else float(values.min())
+    hi = spec.vmax if spec.vmax is not None else float(values.max())
+    return spec.cmap, mcolors.Normalize(lo, max(hi, lo + 1e-9))
 
 
 # --------------------------------------------------------------------------- charts
@@ -209,34 +211,55 @@ def region_rates(m: WorkforceModel) -> dict[str, np.ndarray]:
     return {"vacancy rate %": _rate(vac, perm), "agency rate %": _rate(agency, perm), "turnover, 12 months %": turnover}
 
 
-def _chart(size: tuple[float, float], left: float = 0.11, right: float = 0.97) -> tuple[Figure, Axes]:
-    fig = Figure(figsize=size, dpi=90)  # fixed margins: a layout engine would double the drawing time
-    fig.subplots_adjust(left=left, right=right, bottom=0.13, top=0.9)
-    return fig, fig.subplots()
+def _chart(size: tuple[float, float], bottom: float = 0.1) -> tuple[Figure, Axes, Axes]:
+    """A figure with a main panel and a smaller difference panel under it, fixed margins (a layout
+    engine would double the drawing time)."""
+    fig = Figure(figsize=size, dpi=90)
+    fig.subplots_adjust(left=0.17, right=0.93, bottom=bottom, top=0.92, hspace=0.12)
+    top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [2.2, 1]})
+    return fig, top, bottom
 
 
 def _time_axes(ax: Axes, x: np.ndarray) -> None:
-    """Month axis with at most about six labels, e.g. 'Oct 2024'."""
-    ax.grid(alpha=0.3)
-    if len(x) < 2:
-        ax.set_xlim(x[0] - np.timedelta64(1, "M"), x[0] + np.timedelta64(1, "M"))
-    loc = mdates.AutoDateLocator(minticks=3, maxticks=6)
-    ax.xaxis.set_major_locator(loc)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
-    ax.tick_params(labelsize=8)
+    """Month ticks ('Oct 2024'): never days; the axis spans at least 12 months."""
+    span = max(12, len(x) - 1)
+    step = max(1, int(np.ceil(span / 5)))
+    ax.set_xlim(x[0].astype("datetime64[D]"), (x[0] + np.timedelta64(span, "M")).astype("datetime64[D]"))
+    ticks = x[0] + np.arange(0, span + 1, step).astype("timedelta64[M]")
+    ax.set_xticks(ticks.astype("datetime64[D]"), [_month_name(t) for t in ticks])
+    for ax_ in ax.figure.axes:
+        ax_.grid(alpha=0.3)
+        ax_.tick_params(labelsize=10)
 
 
-def region_figure(m: WorkforceModel, size: tuple[float, float] = (6.0, 3.2)) -> Figure:
-    """Line chart of the region's vacancy, agency and turnover rates over the run so far."""
-    fig, ax = _chart(size)
-    x = month_axis(m)
+def _month_name(month: np.datetime64) -> str:
+    """'Sep 2024' for a month."""
+    year, m = divmod(int(month.astype("datetime64[M]").astype(int)), 12)
+    return f"{MONTH_NAMES[m]} {1970 + year}"
+
+
+def _dates(x: np.ndarray) -> np.ndarray:
+    return x.astype("datetime64[D]")
+
+
+def region_figure(m: WorkforceModel, size: tuple[float, float] = (5.6, 4.0)) -> Figure:
+    """The region's vacancy, agency and turnover rates: policy (solid) and baseline (dashed) on top,
+    policy minus baseline (percentage points) below."""
+    fig, ax, diff = _chart(size)
+    x = _dates(month_axis(m))
+    base = region_rates(getattr(m, "baseline", m))
+    marker = "." if len(x) < 3 else None
     for (name, y), colour in zip(region_rates(m).items(), ("C3", "C4", "C1"), strict=True):
-        ax.plot(x, y, color=colour, label=name, marker="." if len(x) < 3 else None)
-    ax.set_ylabel("%")
+        ax.plot(x, y, color=colour, label=name, marker=marker, lw=1.8)
+        ax.plot(x, base[name], color=colour, ls="--", lw=1.2)
+        diff.plot(x, y - base[name], color=colour, lw=1.6, marker=marker)
+    ax.set_ylabel("%", fontsize=11)
     ax.set_ylim(bottom=0)
-    ax.legend(fontsize=8, loc="lower left")
-    ax.set_title(f"{m.region.description}: rates over time", fontsize=9)
-    _time_axes(ax, x)
+    ax.legend(fontsize=9, loc="lower left", ncol=2, title="solid: policy, dashed: baseline", title_fontsize=9)
+    diff.axhline(0, color="grey", lw=0.8)
+    diff.set_ylabel("difference\n(points)", fontsize=10)
+    ax.set_title(f"{m.region.description}: rates over time", fontsize=12)
+    _time_axes(diff, month_axis(m))
     return fig
 
 
@@ -248,41 +271,49 @@ def neighbours_of(m: WorkforceModel, index: int) -> list[int]:
     return sorted(pos[n] for n in m.graph.neighbors(code) if n in pos)
 
 
-def neighbour_figure(m: WorkforceModel, index: int, measure: str, size: tuple[float, float] = (6.0, 3.2)) -> Figure:
-    """``measure`` over time for council ``index`` (thick red) and its simulated neighbours (thin)."""
+def neighbour_figure(m: WorkforceModel, index: int, measure: str, size: tuple[float, float] = (5.6, 4.8)
+                     ) -> Figure:
+    """``measure`` over time for council ``index`` (thick red: policy solid, baseline dashed) and its
+    simulated neighbours (thin, policy arm); below, policy minus baseline for each of them."""
     spec = MEASURES[measure]
-    series = spec.series(m)
-    x = month_axis(m)
-    fig, ax = _chart(size, left=0.25 if spec.cmap == "grade" else 0.11, right=0.7)
-    others = neighbours_of(m, index)
-    for j, k in enumerate(others):
+    series, base = arm_series(m, measure, "policy"), arm_series(m, measure, "baseline")
+    x = _dates(month_axis(m))
+    fig, ax, diff = _chart(size, bottom=0.24)
+    for j, k in enumerate(neighbours_of(m, index)):
         ax.plot(x, series[:, k], lw=1, color=f"C{j % 10}", alpha=0.8, label=m.council_agents[k].name)
-    ax.plot(x, series[:, index], lw=2.6, color="red", label=m.council_agents[index].name,
-            marker="." if len(x) < 3 else None)
+        diff.plot(x, series[:, k] - base[:, k], lw=1, color=f"C{j % 10}", alpha=0.8)
+    marker = "." if len(x) < 3 else None
+    name = m.council_agents[index].name
+    ax.plot(x, series[:, index], lw=2.6, color="red", label=f"{name} (policy)", marker=marker)
+    ax.plot(x, base[:, index], lw=1.8, color="red", ls="--", label=f"{name} (baseline)")
+    diff.plot(x, series[:, index] - base[:, index], lw=2.4, color="red", marker=marker)
+    diff.axhline(0, color="grey", lw=0.8)
+    diff.set_ylabel("policy -\nbaseline", fontsize=10)
     if spec.cmap == "grade":
-        ax.set_yticks(range(len(GRADES)), GRADES, fontsize=7)
+        ax.set_yticks(range(len(GRADES)), [g[:12] for g in GRADES], fontsize=8)
         ax.invert_yaxis()
-    ax.set_ylabel(spec.label, fontsize=8)
-    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
-    ax.set_title(f"{m.council_agents[index].name} and its neighbours: {spec.label}", fontsize=9)
-    _time_axes(ax, x)
+    ax.set_ylabel(spec.label, fontsize=10)
+    fig.legend(*ax.get_legend_handles_labels(), fontsize=9, loc="lower center", ncol=3, frameon=False)
+    ax.set_title(f"{name} and its neighbours", fontsize=12)
+    _time_axes(diff, month_axis(m))
     return fig
 
 
 # --------------------------------------------------------------------------- tables
 
 
-def top_flows(m: WorkforceModel, months: int = 12, n: int = 10) -> list[tuple[str, str, int]]:
-    """The ``n`` largest council-to-council flows of the last ``months`` months: (from, to, movers).
+def top_flows(m: WorkforceModel, months: int = 12, n: int = 10, arm: str = "policy") -> list[tuple[str, str, int]]:
+    """The ``n`` largest council-to-council flows of the last ``months`` months: (from, to, movers);
+    for ``arm="difference"`` the largest changes (policy minus baseline).
 
     A destination outside the region is marked "(outside the region)".
     """
-    origin, dest, movers = recent_moves(m, months)
-    order = np.argsort(-movers, kind="stable")[:n]
+    origin, dest, movers = arm_moves(m, months, arm)
+    order = np.argsort(-np.abs(movers), kind="stable")[:n]
     a = m.councils.n_active
     names = [x.name for x in m.council_agents]
     return [(names[origin[i]], names[dest[i]] + ("" if dest[i] < a else " (outside the region)"), int(movers[i]))
-            for i in order if movers[i] > 0]
+            for i in order if movers[i] != 0]
 
 
 def html_table(header: list[str], rows: list[list[str]], css_class: str) -> str:
@@ -296,17 +327,33 @@ def html_table(header: list[str], rows: list[list[str]], css_class: str) -> str:
            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def council_facts(m: WorkforceModel, index: int) -> list[tuple[str, str]]:
-    """This month's figures for one council, as (label, formatted value) pairs."""
-    c = m.councils
+def council_facts(m: WorkforceModel, index: int) -> list[list[str]]:
+    """This month's figures for one council: rows of (label, policy arm, baseline, difference)."""
+    base = getattr(m, "baseline", m)
     agent = m.council_agents[index]
-    facts = [("council", f"{agent.name} ({agent.region})"), ("Ofsted grade", agent.grade_name)]
+    rows = [["council", f"{agent.name} ({agent.region})", "", ""],
+            ["Ofsted grade", agent.grade_name, base.council_agents[index].grade_name, ""]]
     for key in ("pay", "vacancy rate %", "agency rate %", "turnover, last 12 months %", "caseload",
                 "net poaching, last 12 months"):
         spec = MEASURES[key]
-        facts.append((key, spec.fmt.format(spec.series(m)[-1, index])))
-    facts += [("permanent FTE", f"{c.perm_fte[index]:.1f}"), ("agency FTE", f"{c.agency_fte[index]:.1f}"),
-              ("vacancies FTE", f"{c.vacancy_fte[index]:.1f}")]
+        a, b = spec.series(m)[-1, index], spec.series(base)[-1, index]
+        rows.append([key, spec.fmt.format(a), spec.fmt.format(b), _signed(spec.fmt, a - b)])
+    for label, name in (("permanent FTE", "perm_fte"), ("agency FTE", "agency_fte"), ("vacancies FTE", "vacancy_fte")):
+        a, b = getattr(m.councils, name)[index], getattr(base.councils, name)[index]
+        rows.append([label, f"{a:.1f}", f"{b:.1f}", f"{a - b:+.1f}"])
+    rows.append(["incentives and caps", _incentives(m, index), _incentives(base, index), ""])
+    return rows
+
+
+def _signed(fmt: str, value: float) -> str:
+    if value == 0:
+        return "0"
+    text = fmt.format(abs(value))
+    return ("+" if value > 0 else "-") + text.lstrip("+-")
+
+
+def _incentives(m: WorkforceModel, index: int) -> str:
+    c = m.councils
     extras = []
     if c.golden_hello_gbp[index] > 0:
         extras.append(f"golden hello £{c.golden_hello_gbp[index]:,.0f}")
@@ -317,5 +364,4 @@ def council_facts(m: WorkforceModel, index: int) -> list[tuple[str, str]]:
     if np.isfinite(c.agency_cap_share[index]):
         share = c.agency_cap_share[index] / (1 + c.agency_cap_share[index])
         extras.append(f"agency cap {100 * share:.0f}% of the workforce")
-    facts.append(("incentives and caps", ", ".join(extras) or "none"))
-    return facts
+    return ", ".join(extras) or "none"
