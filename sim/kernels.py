@@ -274,8 +274,10 @@ def option_table(slots: np.ndarray, employer: np.ndarray, home: np.ndarray, tast
                  b_pay: float, b_commute: float, switching_cost: float, log_agency_premium: float,
                  agency_constant: float, ofsted_half: float, tick: int, offer_key: np.uint64
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The options of searchers ``slots`` (columns: stay, each council in reach of home, agency work):
-    their utilities (pay weighted by taste, caseload and reputation in ``council_term``, commute,
+    """The options of searchers ``slots`` (columns: stay, each council in reach of home, agency work).
+    ``home`` and the rows of ``reach`` and ``dist_km`` are home zones (council x K + point: see
+    :mod:`sim.geography`), so the commute in km is from the worker's own point to each council.
+    Computed: their utilities (pay weighted by taste, caseload and reputation in ``council_term``, commute,
     switching cost, a pending retention payment ``pending``), whether each is open (a post is open if
     the council has a vacancy, is not the employer, and the searcher heard of it, with
     ``offer_probability``), and the council of each reach column (padding columns point at 0).

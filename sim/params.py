@@ -56,7 +56,9 @@ SPECS: dict[str, Spec] = {
     # --- the decision rule ------------------------------------------------------------------
     "b_pay": Spec(4.0, 0, 50, "utility per unit of log pay (incentives included)",
                   "assumption; elasticity prior 1.5-2 (MODEL.md s8)"),
-    "b_caseload_per_case": Spec(0.08, 0, 5, "utility lost per case above the national mean", "assumption"),
+    "b_caseload_per_case": Spec(0.02, 0, 5, "utility lost per case above the national mean (in the choice of "
+                                "employer)", CASELOAD_SOURCE + "; with moves about 40% of leavers, a weight "
+                                "above about 0.03 would exceed it"),
     "b_ofsted": Spec(1.0, 0, 20, "utility per unit of reputation (0 Inadequate .. 1 Outstanding)",
                      "assumption"),
     "b_commute_per_km": Spec(0.02, 0, 1, "utility lost per km of commute (from the worker's home point to the "
