@@ -50,7 +50,13 @@ class Seeds:
         return self.councils["code"].tolist()
 
     def graph(self) -> nx.Graph:
-        """The adjacency graph of every reporting unit (nodes are codes)."""
+        """The adjacency graph of every reporting unit (nodes are codes); built once, shared, read-only
+        (a frozen view: a model only reads it)."""
+        if "_graph" not in self.__dict__:  # frozen dataclass: cache in the instance dict directly
+            self.__dict__["_graph"] = nx.freeze(self._build_graph())
+        return self.__dict__["_graph"]
+
+    def _build_graph(self) -> nx.Graph:
         g = nx.Graph()
         for row in self.councils.itertuples():
             g.add_node(row.code, name=row.name, region=row.region, pos=(row.lon, row.lat),
@@ -61,7 +67,13 @@ class Seeds:
         return g
 
     def year(self, year: int) -> pd.DataFrame:
-        """Census figures and grade of every council in census ``year``, in council order."""
+        """Census figures and grade of every council in census ``year``, in council order (a copy)."""
+        cache = self.__dict__.setdefault("_years", {})
+        if year not in cache:
+            cache[year] = self._build_year(year)
+        return cache[year].copy()
+
+    def _build_year(self, year: int) -> pd.DataFrame:
         if year not in CENSUS_YEARS:
             raise SimInputError(f"base year {year} has no census data; allowed: "
                                 f"{CENSUS_YEARS[0]} to {CENSUS_YEARS[-1]}")

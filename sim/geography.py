@@ -78,10 +78,13 @@ def commute_table(codes: list[str], tidal_crossing_km: float) -> np.ndarray:
     rows = (idx[:, None] * k + np.arange(k)[None, :]).ravel()
     table = _england_commutes()[np.ix_(rows, idx)].copy()
     tidal = _tidal_pairs()
-    for a, ca in enumerate(codes):
-        for b, cb in enumerate(codes):
-            if (ca, cb) in tidal:
-                table[a * k:(a + 1) * k, b] += tidal_crossing_km
+    pos = {c: i for i, c in enumerate(codes)}
+    pairs = [(pos[a], pos[b]) for a, b in tidal if a in pos and b in pos]
+    if pairs:
+        crossing = np.zeros((len(codes), len(codes)))
+        rows_, cols = zip(*pairs, strict=True)
+        crossing[list(rows_), list(cols)] = tidal_crossing_km
+        table += np.repeat(crossing, k, axis=0)
     return table
 
 

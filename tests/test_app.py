@@ -58,7 +58,8 @@ def test_levers_make_the_policy_arm_and_the_baseline_has_none():
         m.step()
         assert m.baseline.tick == m.tick == month  # Step moves both arms
         r = m.tick + 1
-        same = np.array_equal(m.recorder.stock["perm_fte"][:r], m.baseline.recorder.stock["perm_fte"][:r])
+        same = all(np.array_equal(m.recorder.stock[k][:r], m.baseline.recorder.stock[k][:r])
+                   for k in ("perm_fte", "agency_fte", "pay_gbp"))
         assert same == (month < 3), month  # common random numbers: identical until the policy starts
     assert m.councils.pay_gbp[i] == pytest.approx(1.05 * m.baseline.councils.pay_gbp[i])
     assert app.AppModel(region=REGION).lever_summary().startswith("no policy")

@@ -89,15 +89,17 @@ def test_set_overrides_a_parameter_without_a_file(tmp_path):
     base, changed = tmp_path / "base", tmp_path / "set"
     args = ["run", "--region", REGION, "--years", "1", "--quiet"]
     assert cli.main([*args, "--out", str(base)]) == 0
-    assert cli.main([*args, "--out", str(changed), "--set", "b_pay=12", "--set", "search_rate_per_month=0.04"]) == 0
+    # agency work made more attractive: more leavers go to agency work (each council's total turnover is
+    # anchored to its census forecast, so the override shows in where leavers go)
+    assert cli.main([*args, "--out", str(changed), "--set", "agency_constant=3", "--set", "b_pay=1.5"]) == 0
     a = pd.read_parquet(base / "council_months.parquet")
     b = pd.read_parquet(changed / "council_months.parquet")
-    assert b.leavers_council.sum() > a.leavers_council.sum()
+    assert b.leavers_agency.sum() > a.leavers_agency.sum()
     # --set wins over --params
     file = tmp_path / "p.toml"
-    file.write_text("search_rate_per_month = 0.001\n")
+    file.write_text("agency_constant = -10\n")
     assert cli.main([*args, "--out", str(tmp_path / "both"), "--params", str(file),
-                     "--set", "search_rate_per_month=0.04", "--set", "b_pay=12"]) == 0
+                     "--set", "agency_constant=3", "--set", "b_pay=1.5"]) == 0
     both = pd.read_parquet(tmp_path / "both" / "council_months.parquet")
     pd.testing.assert_frame_equal(both, b)
 

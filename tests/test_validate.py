@@ -55,3 +55,22 @@ def test_base_year_without_following_census_is_a_clear_error(year, message, caps
 def test_validate_needs_a_year_or_backtest(capsys):
     assert main(["validate", "--region", "west_yorkshire"]) == 2
     assert "--backtest" in capsys.readouterr().err
+
+
+def test_refit_calibrates_each_fold_on_earlier_census_years_only(tmp_path, capsys):
+    """`sim validate --base-year 2020 --refit N` calibrates on base years before 2020 (targets up to the
+    2020 census, never 2021, the year it forecasts), writes the fold's parameter file, and validates
+    with it."""
+    import tomllib
+
+    from sim.cli import main
+
+    spec = tmp_path / "spec.toml"
+    spec.write_text('[calibration]\nregion = "bexley_cluster"\nbase_years = [2019, 2020, 2021, 2022]\n'
+                    'seeds = [1]\nworkers = 1\n[free]\nexit_mid_per_month = [0.004, 0.012]\n')
+    out = tmp_path / "out"
+    assert main(["validate", "--base-year", "2020", "--refit", "3", "--seeds", "1", "--region", "bexley_cluster",
+                 "--spec", str(spec), "--out", str(out), "--quiet"]) == 0
+    prov = tomllib.loads((out / "fold_2020" / "calibrated_params.toml").read_text())["provenance"]
+    assert max(prov["census_years"]) == 2020 and max(prov["base_years"]) == 2019
+    assert "2020 -> 2021" in capsys.readouterr().out

@@ -2,7 +2,7 @@
 
     sim calibrate [--spec FILE] [--trials N] [--workers N] [--out DIR] [--install]
     sim validate --base-year Y [--seeds N] [--region R] [--params FILE] [--set NAME=VALUE] [--out DIR]
-    sim validate --backtest [--seeds N] ...
+    sim validate --backtest [--seeds N] [--refit TRIALS] ...
 """
 
 from __future__ import annotations
@@ -56,11 +56,22 @@ def cmd_validate(args: argparse.Namespace) -> int:
     params = {**(Params.from_toml(args.params).non_defaults() if args.params else {}), **parse_sets(args.set)} or None
     if args.backtest:
         years = BACKTEST_YEARS if args.base_year is None else [check_base_year(args.base_year)]
-        results = backtest(years, args.region, seeds, params)
     elif args.base_year is None:
         raise SimInputError("give --base-year Y (2017 to 2023) or --backtest")
     else:
-        results = [validate(args.base_year, args.region, seeds, params)]
+        years = [check_base_year(args.base_year)]
+    if args.refit is not None:
+        from .folds import refit
+
+        _positive("refit", args.refit)
+        results = []
+        for year in years:
+            print(f"calibrating the fold for {year} -> {year + 1} on census years to {year} "
+                  f"({args.refit} trials) ...", flush=True)
+            fold = refit(year, args.refit, args.spec, Path(args.out))
+            results.append(validate(year, args.region, seeds, {**fold, **(params or {})}))
+    else:
+        results = backtest(years, args.region, seeds, params)
     for v in results:
         print(f"\n{v.base_year} -> {v.base_year + 1} ({v.region}, seeds {v.seeds})")
         print(national_markdown(v))
@@ -95,6 +106,10 @@ def add_validate_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seeds", type=int, default=3, help="replication seeds (default 3)")
     p.add_argument("--region", default="england", help="a region name (see `sim regions`)")
     p.add_argument("--params", help="TOML file of parameter overrides (default: the calibrated defaults)")
+    p.add_argument("--refit", type=int, metavar="TRIALS", help="calibrate each base year's fold first, on the "
+                   "census years before its target only (TRIALS trials and TRIALS/3 local ones; the spec's "
+                   "other settings), instead of using the installed calibration, which saw later years")
+    p.add_argument("--spec", default=str(DEFAULT_SPEC), help="calibration spec for --refit")
     p.add_argument("--out", default="results/validation", help="output folder (default results/validation)")
     add_set_option(p)
     add_output_options(p, no_progress=False)

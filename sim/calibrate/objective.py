@@ -49,6 +49,7 @@ class CalibrationSpec:
     fixed: dict[str, float] = field(default_factory=dict)
     weight_multipliers: dict[str, float] = field(default_factory=dict)
     source: str = "(in code)"
+    start: dict[str, float] | None = None  # the first trial (default: the current defaults)
 
     def __post_init__(self) -> None:
         problems = []
@@ -100,7 +101,10 @@ class CalibrationSpec:
                    source=str(path), **main)
 
     def prior_point(self) -> dict[str, float]:
-        """The current defaults of the free parameters, clipped into their ranges."""
+        """The first trial: ``start`` if given, else the current defaults of the free parameters,
+        clipped into their ranges."""
+        if self.start is not None:
+            return dict(self.start)
         return {n: float(min(max(SPECS[n].default, lo), hi)) for n, (lo, hi) in self.free.items()}
 
 
@@ -146,11 +150,13 @@ def census_targets(region: str, base_years: list[int]) -> dict[int, dict[str, fl
     return {y: census_moments(seeds, codes, y + 1) for y in base_years}
 
 
-def moment_weights(region: str, multipliers: dict[str, float] | None = None) -> dict[str, float]:
-    """Inverse-variance weights: 1 / max(sd across census years, floor)^2, times any multiplier."""
+def moment_weights(region: str, multipliers: dict[str, float] | None = None,
+                   last_year: int = CENSUS_YEARS[-1]) -> dict[str, float]:
+    """Inverse-variance weights: 1 / max(sd across census years up to ``last_year``, floor)^2, times any
+    multiplier (a calibration's weights use no census year after its last target)."""
     seeds = load_seeds()
     codes = list(build_region(seeds, region).members)
-    table = [census_moments(seeds, codes, y) for y in CENSUS_YEARS]
+    table = [census_moments(seeds, codes, y) for y in CENSUS_YEARS if y <= last_year]
     out = {}
     for k in MOMENTS:
         values = np.array([t[k] for t in table], dtype=float)

@@ -170,7 +170,7 @@ def calibrate(spec: CalibrationSpec, targets: dict[int, dict[str, float]] | None
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     start = time.perf_counter()
     targets = targets if targets is not None else census_targets(spec.region, spec.base_years)
-    weights = moment_weights(spec.region, spec.weight_multipliers)
+    weights = moment_weights(spec.region, spec.weight_multipliers, last_year=max(spec.base_years) + 1)
     total = spec.trials + spec.refine_trials
     with Evaluator(spec.workers) as ev:
         search = _Search(spec, targets, weights, ev, progress)
