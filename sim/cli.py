@@ -16,7 +16,6 @@ import argparse
 import importlib
 import sys
 import time
-from pathlib import Path
 
 from .errors import SimInputError
 
@@ -56,19 +55,20 @@ def progress_bar(label: str):
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from .atomic import ResultsFolder
+    from .limits import months_of_years
     from .model import WorkforceModel
     from .report import headline, write_summary_png, write_tables
 
-    if args.years <= 0 or args.years > 100:
-        raise SimInputError(f"--years {args.years}: allowed 0 < years <= 100")
+    months = months_of_years(args.years, "--years")  # sim.limits: finite, at least a month, at most a century
+    folder = ResultsFolder(args.out, force=args.force, what="sim run")  # checked before the run, written whole after
     model = WorkforceModel(region=args.region, base_year=args.base_year, seed=args.seed,
-                           params_file=args.params, validate=args.validate, months=int(args.years * 12))
-    model.run(years=args.years, progress=progress_bar(f"{model.region.name} {model.base_year}"))
+                           params_file=args.params, validate=args.validate, months=months)
+    model.run(months=months, progress=progress_bar(f"{model.region.name} {model.base_year}"))
     print(headline(model))
-    out = Path(args.out)
-    paths = write_tables(model, out)
-    paths.append(write_summary_png(model, out / "summary.png"))
-    print("\nwrote " + ", ".join(str(p) for p in paths))
+    with folder as tmp:
+        names = [p.name for p in write_tables(model, tmp)] + [write_summary_png(model, tmp / "summary.png").name]
+    print("\nwrote " + ", ".join(str(folder.path(n)) for n in names))
     return 0
 
 
@@ -118,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--params", help="TOML file of parameter overrides (see `sim params`)")
     run.add_argument("--out", default="results/run", help="output folder (default results/run)")
     run.add_argument("--validate", action="store_true", help="check stocks against flows every month")
+    run.add_argument("--force", action="store_true", help="replace the output folder if it holds results")
     run.set_defaults(func=cmd_run)
     sub.add_parser("regions", help="list the named regions").set_defaults(func=cmd_regions)
     councils = sub.add_parser("councils", help="list the councils of a region")
@@ -132,13 +133,17 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from .procs import stop_children, terminate_on_signals
+
     try:
-        return int(args.func(args) or 0)
+        with terminate_on_signals():  # SIGTERM/SIGHUP unwind like Ctrl-C, so child processes are stopped
+            return int(args.func(args) or 0)
     except SimInputError as exc:
         print(f"sim: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("\nsim: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        stop_children()
+        print(f"\nsim: {exc or 'interrupted'}", file=sys.stderr)
         return 130
 
 

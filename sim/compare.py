@@ -29,7 +29,9 @@ import pandas as pd
 from scipy import stats
 
 from .errors import SimInputError
+from .limits import REPLICATES, WORKERS
 from .model import WorkforceModel
+from .procs import die_with_parent, terminate_pool
 from .scenario import Scenario, load
 
 # measure: (what it is, unit, sentence template: {amt} magnitude, {dir} direction word, (up, down) words)
@@ -255,7 +257,7 @@ class Comparison:
 
     def write(self, out_dir: str | Path) -> list[Path]:
         """Write the tables as Parquet (atomically), the text, and the plots."""
-        from .report import atomic_write
+        from .atomic import atomic_write
 
         out = Path(out_dir)
         paths = []
@@ -308,11 +310,8 @@ def compare(baseline: str | Path | Scenario, scenario: str | Path | Scenario, re
         raise SimInputError(f"baseline {base.source} and scenario {scen.source} must share region, base year and "
                             f"years (got {base.region}/{base.base_year}/{base.years} and "
                             f"{scen.region}/{scen.base_year}/{scen.years})")
-    if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 1:
-        raise SimInputError(f"--replicates {replicates!r}: allowed a whole number >= 1 (>= 2 for intervals)")
-    workers = int(workers or os.cpu_count() or 1)
-    if workers < 1:
-        raise SimInputError(f"--workers {workers}: allowed 1 or more")
+    REPLICATES.check(replicates, "--replicates")  # sim.limits (2 or more for intervals)
+    workers = WORKERS.check(os.cpu_count() or 1 if workers is None else workers, "--workers")
     focus = council or scen.focus_council()
     if focus:
         base.build_model(0).council_index(focus, where="--council")
@@ -324,12 +323,17 @@ def compare(baseline: str | Path | Scenario, scenario: str | Path | Scenario, re
             if progress:
                 progress(len(results), replicates)
     else:
-        with ProcessPoolExecutor(max_workers=min(workers, replicates), mp_context=_context()) as pool:
-            futures = [pool.submit(run_pair, base, scen, seed, window) for seed in range(replicates)]
-            for fut in as_completed(futures):
-                results.append(fut.result())
-                if progress:
-                    progress(len(results), replicates)
+        with ProcessPoolExecutor(max_workers=min(workers, replicates), mp_context=_context(),
+                                 initializer=die_with_parent) as pool:
+            try:
+                futures = [pool.submit(run_pair, base, scen, seed, window) for seed in range(replicates)]
+                for fut in as_completed(futures):
+                    results.append(fut.result())
+                    if progress:
+                        progress(len(results), replicates)
+            except BaseException:  # Ctrl-C, SIGTERM or a failed run: stop every worker now
+                terminate_pool(pool)
+                raise
     return Comparison(base, scen, results, focus, time.perf_counter() - start, workers)
 
 
@@ -355,23 +359,31 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print(f"\rpaired runs {done}/{total}, {elapsed:.0f}s elapsed, ~{left:.0f}s left", end="\n" if done == total
               else "", file=sys.stderr, flush=True)
 
+    from .atomic import ResultsFolder
+
+    folder = ResultsFolder(args.out, force=args.force, what="sim compare") if args.out else None
     comp = compare(args.baseline, args.scenario, replicates=args.replicates, workers=args.workers,
                    council=args.council, progress=progress)
     print(comp.text())
-    if args.out:
-        paths = comp.write(args.out)
-        print("\nwrote " + ", ".join(str(p) for p in paths))
+    if folder is not None:
+        with folder as tmp:
+            names = [p.name for p in comp.write(tmp)]
+        print("\nwrote " + ", ".join(str(folder.path(n)) for n in names))
     return 0
 
 
 def cmd_scenario_run(args: argparse.Namespace) -> int:
+    from .atomic import ResultsFolder
     from .report import headline, write_tables
 
     scen = Scenario.from_toml(args.file)
+    folder = ResultsFolder(args.out, force=args.force, what="sim scenario run") if args.out else None
     model = scen.run(seed=args.seed, validate=args.validate)
     print(headline(model))
-    if args.out:
-        print("\nwrote " + ", ".join(str(p) for p in write_tables(model, Path(args.out))))
+    if folder is not None:
+        with folder as tmp:
+            names = [p.name for p in write_tables(model, tmp)]
+        print("\nwrote " + ", ".join(str(folder.path(n)) for n in names))
     return 0
 
 
@@ -384,11 +396,13 @@ def add_compare_parser(sub: Any) -> None:
     p.add_argument("--workers", type=int, default=None, help="processes (default all cores)")
     p.add_argument("--council", default=None, help="council to report on first (default the scenario's focus)")
     p.add_argument("--out", default=None, help="folder for Parquet tables, text and PNG plots")
+    p.add_argument("--force", action="store_true", help="replace the --out folder if it holds results")
     p.set_defaults(func=cmd_compare)
     s = sub.add_parser("scenario", help="scenario files").add_subparsers(dest="scenario_command", required=True)
     r = s.add_parser("run", help="run one scenario file once and show its headline table")
     r.add_argument("file")
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--out", default=None)
+    r.add_argument("--force", action="store_true", help="replace the --out folder if it holds results")
     r.add_argument("--validate", action="store_true", help="check stocks against flows every month")
     r.set_defaults(func=cmd_scenario_run)

@@ -23,6 +23,7 @@ import numpy as np
 from . import build, kernels
 from .data import CENSUS_YEARS, load_seeds
 from .errors import SimInputError
+from .limits import check_pay_table, input_months
 from .params import Params
 from .phases import (
     agency_phase,
@@ -78,6 +79,7 @@ class WorkforceModel(mesa.Model):
         self.region = build_region(self.seeds, region, self.graph)
         census = self.seeds.year(self.base_year)
         census = census.set_index("code").loc[list(self.region.members + self.region.boundary)].reset_index()
+        check_pay_table(pay_gbp, "pay_gbp")  # sim.limits
         build.build_councils(self, census, pay_gbp or {})
         self.extra_hire_rate = np.zeros(self.councils.n)  # policies add overseas recruitment here
         self.council_rules: list[Callable[[WorkforceModel], None]] = []
@@ -112,7 +114,7 @@ class WorkforceModel(mesa.Model):
     def run(self, years: float = 1, months: int | None = None, progress: Callable[[int, int], None] | None = None
             ) -> WorkforceModel:
         """Run ``years`` (or ``months``) more months; returns the model (results in ``.results``)."""
-        n = int(round(years * 12)) if months is None else int(months)
+        n = input_months(years, months)  # sim.limits: finite, whole, at most a century
         if n < 0:
             raise SimInputError(f"months to run must be >= 0, got {n}")
         for i in range(n):

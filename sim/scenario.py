@@ -35,13 +35,14 @@ from typing import Any
 
 from .data import CENSUS_YEARS
 from .errors import SimInputError, read_toml
+from .limits import YEARS, check_pay_table
 from .model import WorkforceModel
 from .policies.base import Policy
 from .policies.registry import policy_from_dict
 
 TOP_FIELDS = ("name", "description", "focus", "base", "policies")
 BASE_FIELDS = ("region", "base_year", "years", "params", "pay_gbp")
-MAX_YEARS = 30
+MAX_YEARS = YEARS.hi
 
 
 @dataclass
@@ -117,8 +118,8 @@ class Scenario:
         if self.base_year not in CENSUS_YEARS:
             raise SimInputError(f"{src}: base.base_year = {self.base_year!r}: allowed {CENSUS_YEARS[0]} to "
                                 f"{CENSUS_YEARS[-1]}")
-        if isinstance(self.years, bool) or not isinstance(self.years, (int, float)) or not 0 < self.years <= MAX_YEARS:
-            raise SimInputError(f"{src}: base.years = {self.years!r}: allowed more than 0 and at most {MAX_YEARS}")
+        YEARS.check(self.years, f"{src}: base.years")
+        check_pay_table(self.pay_gbp, f"{src}: base.pay_gbp")
         try:
             model = self._model(0, policies=())
         except SimInputError as exc:

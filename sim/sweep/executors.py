@@ -12,14 +12,44 @@ import concurrent.futures as cf
 import importlib
 import multiprocessing
 import os
+import re
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
+
+from sim.procs import die_with_parent, terminate_pool
 
 Task = tuple[str, dict[str, Any]]  # (run_id, model kwargs)
 EXECUTORS = ("serial", "processes", "dask")
 
 _MODEL_CACHE: dict[str, Callable[..., dict[str, Any]]] = {}
+
+CONNECT_TIMEOUT_S = 20.0  # to reach a Dask scheduler
+NO_WORKERS_TIMEOUT_S = 120.0  # a Dask sweep with no live worker for this long fails (resumable)
+NO_WORKERS_ENV = "CSWSIM_DASK_NO_WORKERS_TIMEOUT"  # seconds, to change the above (tests use a few)
+_ADDRESS = re.compile(r"^(?:(?:tcp|tls|ucx|ws|wss)://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]*)(?::(\d{1,5}))?$")
+
+
+def check_scheduler_address(address: str) -> str:
+    """Return ``address`` if it looks like a Dask scheduler address, else raise ``SimInputError``."""
+    from sim.errors import SimInputError
+
+    match = _ADDRESS.match(address)
+    port = match.group(1) if match else None
+    if not match or (port is None and "://" not in address) or (port is not None and not 1 <= int(port) <= 65535):
+        raise SimInputError(f"--scheduler {address!r}: not a scheduler address; allowed tcp://HOST:PORT "
+                            "(e.g. tcp://127.0.0.1:8786) or HOST:PORT")
+    return address
+
+
+def no_workers_timeout() -> float:
+    """Seconds a Dask sweep waits with no live worker before failing (``NO_WORKERS_ENV`` overrides)."""
+    raw = os.environ.get(NO_WORKERS_ENV)
+    try:
+        value = float(raw) if raw else NO_WORKERS_TIMEOUT_S
+    except ValueError:
+        value = NO_WORKERS_TIMEOUT_S
+    return value if 0 < value < float("inf") else NO_WORKERS_TIMEOUT_S
 
 
 class SweepRunError(RuntimeError):
@@ -116,7 +146,7 @@ def run_processes(
     # never plain fork: the parent may run threads (pyarrow, dask) and fork could deadlock
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=die_with_parent) as pool:
         try:
             while True:
                 for run_id, kwargs in todo:
@@ -139,10 +169,34 @@ def run_processes(
                     except Exception as exc:
                         raise _fail(run_id, exc) from exc
                     yield run_id, res
+        except BaseException:  # interrupted, terminated, or the consumer stopped: stop the workers now
+            terminate_pool(pool)
+            raise
         finally:
             for fut in pending:
                 fut.cancel()
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _completed_while_workers_live(client: Any, ac: Any, wait_s: float) -> Iterator[Any]:
+    """Futures from ``ac`` as they finish; :class:`SweepRunError` if no worker is alive for ``wait_s``
+    seconds while runs are waiting (every worker died and none came back)."""
+    idle_since: float | None = None
+    while not ac.is_empty():
+        if ac.has_ready():
+            idle_since = None
+            yield next(ac)
+            continue
+        try:
+            alive = bool(client.nthreads())
+        except (OSError, TimeoutError):
+            alive = False
+        now = time.monotonic()
+        idle_since = None if alive else (idle_since or now)
+        if idle_since is not None and now - idle_since > wait_s:
+            raise SweepRunError(f"no live Dask worker for {wait_s:g} s while runs were waiting; finished runs are "
+                                "saved - restart workers and re-run the same command to resume")
+        time.sleep(0.2)
 
 
 def run_dask(
@@ -173,11 +227,22 @@ def run_dask(
         own_cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True)
         client = own_client = Client(own_cluster)
     elif isinstance(scheduler, str):
-        client = own_client = Client(scheduler)
+        try:
+            client = own_client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise SweepRunError(f"cannot reach the Dask scheduler at {scheduler} within {CONNECT_TIMEOUT_S:g} s "
+                                f"({type(exc).__name__}: {exc}); check that it runs and the address, then re-run "
+                                "the same command to resume") from None
     else:
         client = scheduler
     futures: dict[Any, str] = {}
+    wait_s = no_workers_timeout()
     try:
+        try:
+            client.wait_for_workers(1, timeout=wait_s)
+        except (OSError, TimeoutError) as exc:
+            raise SweepRunError(f"no Dask worker joined the scheduler within {wait_s:g} s; start workers "
+                                "(dask worker ADDRESS) and re-run the same command to resume") from exc
         n_workers = max(1, len(client.scheduler_info().get("workers", {})) or workers or 1)
         window = 4 * n_workers
         todo = iter(tasks)
@@ -195,7 +260,7 @@ def run_dask(
             ac.add(fut)
             if len(futures) >= window:
                 break
-        for fut in ac:
+        for fut in _completed_while_workers_live(client, ac, wait_s):
             run_id = futures.pop(fut)
             try:
                 res = fut.result()
