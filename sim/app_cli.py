@@ -96,8 +96,11 @@ def cmd_app(args: argparse.Namespace) -> int:
         print(f"sim app: listening on {args.host}; other machines on that network can open the page",
               file=sys.stderr)
     print(f"sim app: {region} at http://{shown}:{args.port}/  (Ctrl-C to stop)", flush=True)
+    from .procs import die_with_parent
+
+    # the server dies with this wrapper even if it is killed (-9); SIGTERM here unwinds to stop(proc) below
     proc = subprocess.Popen(server_command(args.host, args.port), env=server_env(region),
-                            stdin=subprocess.DEVNULL)
+                            stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)
     try:
         rc = proc.wait()
     except KeyboardInterrupt:  # Ctrl-C reaches the server too (same process group); wait for it

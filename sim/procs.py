@@ -92,6 +92,9 @@ def terminate_pool(pool: Any) -> None:
     for proc in list((getattr(pool, "_processes", None) or {}).values()):
         with contextlib.suppress(Exception):
             proc.terminate()
+    manager = getattr(pool, "_executor_manager_thread", None)
+    if manager is not None:  # let it mark the pool broken before futures are cancelled (a 3.11 race)
+        manager.join(10)
     pool.shutdown(wait=False, cancel_futures=True)
 
 

@@ -146,6 +146,8 @@ def run_processes(
     # never plain fork: the parent may run threads (pyarrow, dask) and fork could deadlock
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if ctx.get_start_method() == "forkserver":  # the forkserver dies with this process (then so do workers)
+        ctx.set_forkserver_preload(["__main__", "sim._forkserver_preload"])
     with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=die_with_parent) as pool:
         try:
             while True:
