@@ -166,6 +166,15 @@ def check_complete(folder: str | Path) -> dict[str, Any]:
     return data
 
 
+def read_tables(folder: str | Path) -> dict[str, Any]:
+    """The Parquet tables of a complete results folder by name (``council_months``, ``flows``, ...),
+    after :func:`check_complete`; an incomplete folder is refused rather than half read."""
+    import pandas as pd
+
+    files = check_complete(folder)["files"]
+    return {Path(name).stem: pd.read_parquet(Path(folder) / name) for name in files if name.endswith(".parquet")}
+
+
 class ResultsFolder:
     """A results folder written whole: check the destination first, write into a temporary sibling,
     then mark it complete and rename it into place.
@@ -228,4 +237,4 @@ class ResultsFolder:
 
 
 __all__ = ["MARKER", "ResultsFolder", "atomic_write", "check_complete", "check_output_path", "clean_stale",
-           "fsync_dir", "write_text"]
+           "fsync_dir", "read_tables", "write_text"]
