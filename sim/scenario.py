@@ -123,7 +123,7 @@ class Scenario:
         try:
             model = self._model(0, policies=())
         except SimInputError as exc:
-            raise SimInputError(f"{src}: base: {exc}") from None
+            raise SimInputError(f"{src}: base: {str(exc).replace('--region: ', 'base.region: ')}") from None
         problems = []
         if self.focus is not None:
             try:
