@@ -20,6 +20,11 @@ from typing import Any
 from .errors import SimInputError
 
 
+def _num(v: float) -> str:
+    """A bound for messages: 100,000 rather than 1e+05."""
+    return f"{v:,.0f}" if v == int(v) and abs(v) < 1e16 else f"{v:,g}"
+
+
 @dataclass(frozen=True)
 class Quantity:
     """A kind of value a user can give, with its allowed range and why.
@@ -43,8 +48,8 @@ class Quantity:
     def allowed(self) -> str:
         """The allowed range in words."""
         kind = "a whole number" if self.whole else "a finite number"
-        low = self.lo_text or (f"above {self.lo:,g}" if self.lo_open else f"from {self.lo:,g}")
-        return f"{kind} {low} to {self.hi:,g}" + (f" ({self.reason})" if self.reason else "")
+        low = self.lo_text or (f"above {_num(self.lo)}" if self.lo_open else f"from {_num(self.lo)}")
+        return f"{kind} {low} to {_num(self.hi)}" + (f" ({self.reason})" if self.reason else "")
 
     def problem(self, value: Any, where: str) -> str | None:
         """The message for a bad ``value`` given at ``where``, or None if it is allowed.
