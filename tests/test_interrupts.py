@@ -197,3 +197,45 @@ def test_stopping_sim_app_stops_the_server(tmp_path: Path, sig: int) -> None:
     os.kill(proc.pid, sig)
     proc.communicate(timeout=30)
     children_gone(proc)
+
+
+def test_dask_sweep_whose_workers_all_die_fails_after_the_timeout_and_resumes(tmp_path: Path, monkeypatch) -> None:
+    pytest.importorskip("distributed")
+    from distributed import LocalCluster
+
+    from sim.sweep import Sweep, SweepRunError, read_results
+    from sim.sweep.executors import NO_WORKERS_ENV
+
+    tests = str(Path(__file__).resolve().parent)
+    monkeypatch.setenv(NO_WORKERS_ENV, "3")
+    sweep = Sweep(name="dying", outcomes=["turnover_pct"], replicates=60, model="test_sweep_standin:standin_run",
+                  parameters={"b_pay": {"levels": [4.0]}})
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), tests]), "SWEEP_STANDIN_DELAY": "0.2"}
+    with LocalCluster(n_workers=0, processes=False, protocol="tcp://", host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", cluster.scheduler_address,
+                                   "--no-nanny", "--nthreads", "1", "--no-dashboard"], env=env,
+                                  start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        out = tmp_path / "o"
+        try:
+            def kill_later() -> None:
+                wait_for(lambda: len(list((out / "runs").glob("r*.parquet"))) >= 3, 60, "the first runs")
+                os.killpg(worker.pid, signal.SIGKILL)
+
+            import threading
+
+            killer = threading.Thread(target=kill_later, daemon=True)
+            killer.start()
+            t0 = time.monotonic()
+            with pytest.raises(SweepRunError, match="no live Dask worker for 3 s"):
+                sweep.run(out, scheduler=cluster.scheduler_address, progress=False)
+            assert time.monotonic() - t0 < 60
+            killer.join(5)
+        finally:
+            with __import__("contextlib").suppress(ProcessLookupError):
+                os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait()
+    done = read_results(out)
+    assert 3 <= len(done) < 60 and done["run_id"].is_unique
+    report = sweep.run(out, executor="serial", progress=False)  # resumable later
+    assert report.already_done == len(done) and report.completed == 60 - len(done)

@@ -120,6 +120,11 @@ def _fail(run_id: str, exc: BaseException) -> SweepRunError:
     return SweepRunError(f"run {run_id} failed: {type(exc).__name__}: {exc}", run_id)
 
 
+def _died(run_id: str) -> SweepRunError:
+    return SweepRunError(f"a worker process died while running {run_id} (or another run); "
+                         "finished runs are saved - re-run the same command to resume", run_id)
+
+
 def run_serial(model: str, outcomes: tuple[str, ...], tasks: list[Task]) -> Iterator[tuple]:
     """Execute runs one after another in this process."""
     for run_id, kwargs in tasks:
@@ -152,7 +157,10 @@ def run_processes(
         try:
             while True:
                 for run_id, kwargs in todo:
-                    pending[pool.submit(execute_run, model, outcomes, kwargs)] = run_id
+                    try:
+                        pending[pool.submit(execute_run, model, outcomes, kwargs)] = run_id
+                    except cf.process.BrokenProcessPool as exc:  # a worker died before this was queued
+                        raise _died(run_id) from exc
                     if len(pending) >= 4 * workers:
                         break
                 if not pending:
@@ -163,11 +171,7 @@ def run_processes(
                     try:
                         res = fut.result()
                     except cf.process.BrokenProcessPool as exc:
-                        raise SweepRunError(
-                            f"a worker process died while running {run_id} (or another run); "
-                            "finished runs are saved - re-run the same command to resume",
-                            run_id,
-                        ) from exc
+                        raise _died(run_id) from exc
                     except Exception as exc:
                         raise _fail(run_id, exc) from exc
                     yield run_id, res
@@ -183,22 +187,40 @@ def run_processes(
 def _completed_while_workers_live(client: Any, ac: Any, wait_s: float) -> Iterator[Any]:
     """Futures from ``ac`` as they finish; :class:`SweepRunError` if no worker is alive for ``wait_s``
     seconds while runs are waiting (every worker died and none came back)."""
-    idle_since: float | None = None
+    watch = _WorkerWatch(client, wait_s)
     while not ac.is_empty():
-        if ac.has_ready():
-            idle_since = None
-            yield next(ac)
+        if not ac.has_ready():
+            watch.check()
+            time.sleep(0.2)
             continue
+        fut = next(ac)
+        while not fut.done():  # a future whose worker died is yielded again while it waits for another
+            watch.check()
+            time.sleep(0.05)
+        watch.alive()
+        yield fut
+
+
+class _WorkerWatch:
+    """Fails a Dask sweep that has had no live worker for ``wait_s`` seconds."""
+
+    def __init__(self, client: Any, wait_s: float) -> None:
+        self.client, self.wait_s = client, wait_s
+        self.idle_since: float | None = None
+
+    def alive(self) -> None:
+        self.idle_since = None
+
+    def check(self) -> None:
         try:
-            alive = bool(client.nthreads())
+            alive = bool(self.client.nthreads())
         except (OSError, TimeoutError):
             alive = False
         now = time.monotonic()
-        idle_since = None if alive else (idle_since or now)
-        if idle_since is not None and now - idle_since > wait_s:
-            raise SweepRunError(f"no live Dask worker for {wait_s:g} s while runs were waiting; finished runs are "
-                                "saved - restart workers and re-run the same command to resume")
-        time.sleep(0.2)
+        self.idle_since = None if alive else (self.idle_since or now)
+        if self.idle_since is not None and now - self.idle_since > self.wait_s:
+            raise SweepRunError(f"no live Dask worker for {self.wait_s:g} s while runs were waiting; finished runs "
+                                "are saved - restart workers and re-run the same command to resume")
 
 
 def run_dask(
