@@ -175,6 +175,17 @@ def read_tables(folder: str | Path) -> dict[str, Any]:
     return {Path(name).stem: pd.read_parquet(Path(folder) / name) for name in files if name.endswith(".parquet")}
 
 
+def _restore_interrupted_swap(out: Path) -> None:
+    """Put back previous results a killed ``--force`` run had moved aside but not yet replaced."""
+    if out.exists():
+        return
+    for entry in sorted(out.parent.glob(f".{out.name}{_OLD_TAG}*")):
+        pid = _owner_pid(entry.name)
+        if pid is not None and not _pid_alive(pid) and entry.is_dir():
+            os.rename(entry, out)
+            return
+
+
 class ResultsFolder:
     """A results folder written whole: check the destination first, write into a temporary sibling,
     then mark it complete and rename it into place.
@@ -203,6 +214,7 @@ class ResultsFolder:
     def __enter__(self) -> Path:
         parent = self.out.parent
         parent.mkdir(parents=True, exist_ok=True)
+        _restore_interrupted_swap(self.out)
         clean_stale(parent, self.out.name)
         self.tmp = parent / _tmp_name(self.out.name)
         self.tmp.mkdir(mode=0o777)

@@ -23,7 +23,7 @@ import numpy as np
 from . import build, kernels
 from .data import CENSUS_YEARS, load_seeds
 from .errors import SimInputError
-from .limits import check_pay_table, input_months
+from .limits import MONTHS_TO_RUN, check_pay_table, input_months
 from .params import Params
 from .phases import (
     agency_phase,
@@ -91,7 +91,7 @@ class WorkforceModel(mesa.Model):
         self._cache: dict[str, Any] = {}
         self._results: Results | None = None
         self._results_rows = -1
-        self.recorder = Recorder(self.councils.n_active, months)
+        self.recorder = Recorder(self.councils.n_active, MONTHS_TO_RUN.check(months, "months"))  # sim.limits
         build.build_workforce(self, census)
         self.policies: list[Any] = []
         for policy in policies:

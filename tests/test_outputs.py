@@ -108,3 +108,18 @@ def test_sweep_and_sensitivity_out_under_a_file(tmp_path: Path, capsys) -> None:
 def test_check_complete_refuses_an_unmarked_folder(tmp_path: Path) -> None:
     with pytest.raises(SimInputError, match="no COMPLETE.json"):
         check_complete(tmp_path)
+
+
+def test_results_a_killed_force_run_moved_aside_are_put_back(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    aside = tmp_path / f".run.old-{dead.pid}-0123abcd"  # killed between the two renames
+    aside.mkdir()
+    (aside / "a.txt").write_text("previous")
+    with pytest.raises(SimInputError, match="--force"):  # the previous results are back, so not replaced
+        with ResultsFolder(tmp_path / "run") as tmp:
+            (tmp / "b.txt").write_text("new")
+    assert (tmp_path / "run" / "a.txt").read_text() == "previous" and not aside.exists()
