@@ -197,3 +197,13 @@ def test_calibration_spec_values(tmp_path: Path, capsys) -> None:
     for words in ("[calibration].trials = nan", "[calibration].workers = 0", "[calibration].seeds = 'x'",
                   "[free].b_pay = 'a'"):
         assert words in err, err
+
+
+def test_app_listens_on_this_machine_only_by_default(capsys) -> None:
+    from sim.app_cli import LOCAL_HOSTS
+    from sim.cli import build_parser
+
+    args = build_parser().parse_args(["app"])
+    assert args.host == "127.0.0.1" and args.host in LOCAL_HOSTS
+    code, err = run(capsys, ["app", "--port", "0"])
+    assert code == 2 and "--port 0: allowed 1 to 65535" in err
