@@ -207,3 +207,11 @@ def test_app_listens_on_this_machine_only_by_default(capsys) -> None:
     assert args.host == "127.0.0.1" and args.host in LOCAL_HOSTS
     code, err = run(capsys, ["app", "--port", "0"])
     assert code == 2 and "--port 0: allowed 1 to 65535" in err
+
+
+def test_sweep_outcomes_are_checked_against_the_model(tmp_path: Path, capsys) -> None:
+    path = Path(sweep(tmp_path))
+    path.write_text(path.read_text().replace('outcomes = ["turnover_pct"]', 'outcomes = ["turnover", "caseload"]'))
+    code, err = run(capsys, ["sweep", str(path), "--dry-run"])
+    assert code == 2 and "[sweep].outcomes: unknown outcome 'turnover'. Did you mean 'turnover_pct'?" in err
+    assert "'caseload'" not in err

@@ -12,9 +12,10 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from sim.errors import SimInputError
+from sim.errors import SimInputError, unknown
 from sim.limits import PAY_UPLIFT_PCT
 from sim.sweep.spec import LEVER_PREFIX, ParameterSpec, SweepSpec, SweepSpecError
 
@@ -75,6 +76,19 @@ def _parameter_problems(spec: SweepSpec) -> list[str]:
     return bad
 
 
+@functools.cache
+def model_outcomes() -> tuple[str, ...]:
+    """The outcome names ``sim.api.run`` reports (from a one-month run of a small region)."""
+    from sim.api import run
+
+    return tuple(run(region="bexley_cluster", years=1 / 12)["outcomes"])
+
+
+def _outcome_problems(spec: SweepSpec) -> list[str]:
+    known = model_outcomes()
+    return [unknown("outcome", o, known, where="[sweep].outcomes").args[0] for o in spec.outcomes if o not in known]
+
+
 def _policy_problems(spec: SweepSpec) -> list[str]:
     from sim.scenario import Scenario
     from sim.sweep.design import _substitute
@@ -111,7 +125,8 @@ def check_against_model(spec: SweepSpec) -> None:
     if spec.base_year not in CENSUS_YEARS:
         raise SweepSpecError(spec.source, [f"[sweep].base_year = {spec.base_year!r}: allowed {CENSUS_YEARS[0]} to "
                                            f"{CENSUS_YEARS[-1]} (census years)"])
-    bad = _parameter_problems(spec)
+    bad = _outcome_problems(spec)
+    bad += _parameter_problems(spec)
     bad += _policy_problems(spec)
     if bad:
         raise SweepSpecError(spec.source, bad)
