@@ -115,15 +115,27 @@ class Scenario:
     def validate(self) -> None:
         """Check the base and every policy against a model of the region; report all problems at once."""
         src = self.source
+        base = []  # every problem of the base, then the policies' values, reported together
         if self.base_year not in CENSUS_YEARS:
-            raise SimInputError(f"{src}: base.base_year = {self.base_year!r}: allowed {CENSUS_YEARS[0]} to "
-                                f"{CENSUS_YEARS[-1]}")
-        YEARS.check(self.years, f"{src}: base.years")
-        check_pay_table(self.pay_gbp, f"{src}: base.pay_gbp")
-        try:
-            model = self._model(0, policies=())
-        except SimInputError as exc:
-            raise SimInputError(f"{src}: base: {str(exc).replace('--region: ', 'base.region: ')}") from None
+            base.append(f"base.base_year = {self.base_year!r}: allowed {CENSUS_YEARS[0]} to {CENSUS_YEARS[-1]}")
+        checks = (lambda: YEARS.check(self.years, "base.years"), lambda: check_pay_table(self.pay_gbp, "base.pay_gbp"))
+        for check in checks:
+            try:
+                check()
+            except SimInputError as exc:
+                base.append(str(exc))
+        if not base:
+            try:
+                model = self._model(0, policies=())
+            except SimInputError as exc:
+                base.append(f"base: {str(exc).replace('--region: ', 'base.region: ')}")
+        if base:
+            for i, spec in enumerate(self.policies):
+                try:
+                    policy_from_dict(spec, where=f"policies[{i}]")
+                except SimInputError as exc:
+                    base.append(str(exc) if str(exc).startswith("policies[") else f"policies[{i}]: {exc}")
+            raise SimInputError(f"{src}: " + "; ".join(base))
         problems = []
         if self.focus is not None:
             try:

@@ -215,3 +215,14 @@ def test_sweep_outcomes_are_checked_against_the_model(tmp_path: Path, capsys) ->
     code, err = run(capsys, ["sweep", str(path), "--dry-run"])
     assert code == 2 and "[sweep].outcomes: unknown outcome 'turnover'. Did you mean 'turnover_pct'?" in err
     assert "'caseload'" not in err
+
+
+def test_a_scenario_file_reports_every_problem_at_once(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text('[base]\nregion = "bexley_cluster"\nyears = nan\n[base.pay_gbp]\nBexley = -1\n'
+                    '[[policies]]\nkind = "pay_uplift"\npct = inf\n[[policies]]\nkind = "golden_hallo"\n')
+    code, err = run(capsys, ["scenario", "run", str(path)])
+    assert code == 2
+    for words in ("base.years = nan", "base.pay_gbp.Bexley = -1", "policies[0]: policy 'pay_uplift' field 'pct' = inf",
+                  "policies[1]: unknown policy kind 'golden_hallo'. Did you mean 'golden_hello'?"):
+        assert words in err, err
