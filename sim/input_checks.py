@@ -12,6 +12,7 @@ import numbers
 from pathlib import Path
 from typing import Any
 
+from .atomic import check_output_path
 from .errors import SimInputError, read_toml
 from .limits import SEED, TRIALS, WORKERS, Quantity
 
@@ -77,13 +78,16 @@ def check_calibration_spec(path: str | Path) -> None:
 
 
 def check_calibration_args(args: argparse.Namespace) -> None:
-    """Check the numeric flags of ``sim calibrate`` / ``sim validate`` and the calibration spec file."""
+    """Check the numeric flags of ``sim calibrate`` / ``sim validate``, the ``--out`` folder and the
+    calibration spec file."""
     for flag, quantity in (("trials", TRIALS), ("workers", WORKERS), ("seeds", SEED)):
         value = getattr(args, flag, None)
         if value is not None:
             quantity.check(value, f"--{flag}")
     if getattr(args, "seeds", None) is not None and not 1 <= args.seeds <= SEEDS_MAX:
         raise SimInputError(f"--seeds {args.seeds}: allowed 1 to {SEEDS_MAX}")
+    if getattr(args, "out", None):
+        check_output_path(args.out)
     if getattr(args, "spec", None):
         check_calibration_spec(args.spec)
 

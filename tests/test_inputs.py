@@ -226,3 +226,11 @@ def test_a_scenario_file_reports_every_problem_at_once(tmp_path: Path, capsys) -
     for words in ("base.years = nan", "base.pay_gbp.Bexley = -1", "policies[0]: policy 'pay_uplift' field 'pct' = inf",
                   "policies[1]: unknown policy kind 'golden_hallo'. Did you mean 'golden_hello'?"):
         assert words in err, err
+
+
+@pytest.mark.parametrize("command", [["calibrate"], ["validate", "--base-year", "2023"]])
+def test_calibrate_and_validate_out_under_a_file(tmp_path: Path, capsys, command: list[str]) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    code, err = run(capsys, [*command, "--out", str(afile / "sub")])
+    assert code == 2 and "is a file, so no folder can be made under it" in err
