@@ -88,6 +88,8 @@ SWEEP_RUNS = Quantity("runs in a sweep", 1, 10_000_000, whole=True, reason="the 
                       "is held in memory; ten million rows is about a gigabyte")
 WORKERS = Quantity("worker processes", 1, 1024, whole=True, reason="one process per core")
 SEED = Quantity("seed", 0, 2**63 - 1, whole=True, reason="a non-negative 63-bit integer")
+RESAMPLES = Quantity("bootstrap resamples", 1, 100_000, whole=True, reason="each resample recomputes the indices; "
+                     "more than 100,000 changes nothing visible")
 TRIALS = Quantity("calibration trials", 1, 1_000_000, whole=True, reason="each trial runs the model")
 
 # ---- money ------------------------------------------------------------------------------------

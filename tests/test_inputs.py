@@ -234,3 +234,8 @@ def test_calibrate_and_validate_out_under_a_file(tmp_path: Path, capsys, command
     afile.write_text("x")
     code, err = run(capsys, [*command, "--out", str(afile / "sub")])
     assert code == 2 and "is a file, so no folder can be made under it" in err
+
+
+def test_sensitivity_resamples_have_limits(tmp_path: Path, capsys) -> None:
+    code, err = run(capsys, ["sensitivity", str(tmp_path), "--resamples", str(10**9)])
+    assert code == 2 and "--resamples 1000000000: outside the range" in err

@@ -26,7 +26,7 @@ from typing import Any
 
 from sim.atomic import atomic_write, check_output_path
 from sim.errors import SimInputError
-from sim.limits import WORKERS
+from sim.limits import RESAMPLES, WORKERS
 from sim.sweep.checks import REGISTERED_MODELS, check_against_model, check_model_allowed
 from sim.sweep.executors import SweepRunError, check_scheduler_address
 from sim.sweep.spec import SweepSpecError, validate_parameter_names
@@ -206,6 +206,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
     png = args.out or args.results_dir / "sensitivity.png"
     try:
+        RESAMPLES.check(args.resamples, "--resamples")
         check_output_path(Path(png).parent, "--out")
         if Path(png).is_dir():
             raise SimInputError(f"--out {png}: is a folder; allowed a .png file name")
