@@ -13,6 +13,8 @@
 from __future__ import annotations
 
 import functools
+import math
+from collections.abc import Mapping
 from typing import Any
 
 from sim.errors import SimInputError, unknown
@@ -21,6 +23,22 @@ from sim.sweep.spec import LEVER_PREFIX, ParameterSpec, SweepSpec, SweepSpecErro
 
 REGISTERED_MODELS = {"sim.api:run": "the simulation (sim.api.run)"}
 PAY_LEVER_SUFFIX = "_pay_uplift_pct"
+
+
+def estimated_runs(sweep: Mapping[str, Any], params: list[ParameterSpec], n_scenarios: int) -> int:
+    """The number of runs a valid ``[sweep]`` table and its parameters expand to (an upper bound),
+    computed without expanding the design."""
+    ranged = sum(1 for p in params if p.range is not None)
+    design, n = sweep["design"], sweep["samples"] or 1
+    if design == "factorial":
+        points = math.prod(len(p.levels) for p in params if p.levels is not None)
+    elif design == "sobol":
+        points = n * (2 * ranged + 2 if sweep["second_order"] else ranged + 2)
+    elif design == "morris":
+        points = n * (ranged + 1)
+    else:
+        points = n
+    return points * sweep["replicates"] * max(1, n_scenarios)
 
 
 def import_allowed(spec: SweepSpec, allow_import: bool | None) -> bool:
@@ -132,4 +150,4 @@ def check_against_model(spec: SweepSpec) -> None:
         raise SweepSpecError(spec.source, bad)
 
 
-__all__ = ["REGISTERED_MODELS", "check_against_model", "check_model_allowed", "import_allowed"]
+__all__ = ["REGISTERED_MODELS", "check_against_model", "check_model_allowed", "estimated_runs", "import_allowed"]

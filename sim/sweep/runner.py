@@ -23,6 +23,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from sim.atomic import check_output_path
+from sim.limits import WORKERS
 from sim.procs import FolderLock, FolderLockedError, terminate_on_signals
 from sim.sweep import store
 from sim.sweep.checks import check_model_allowed
@@ -192,6 +193,8 @@ class Sweep:
         if executor not in EXECUTORS:
             raise ValueError(f"executor must be one of {EXECUTORS}, got {executor!r}")
         check_model_allowed(self.spec, allow_import)
+        if workers is not None:
+            WORKERS.check(workers, "workers")
         out = check_output_path(out_dir)
         try:
             lock = FolderLock(out, "sim sweep").__enter__()  # one session per folder; dropped if killed

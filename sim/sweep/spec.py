@@ -431,6 +431,8 @@ def parse_spec(raw: Mapping[str, Any], *, source: str = "<python>") -> SweepSpec
             if ref not in names:
                 bad.append(f"policy value '{LEVER_PREFIX}{ref}': no such parameter ({_suggest(ref, sorted(names))})")
     if not bad:
+        from sim.sweep.checks import estimated_runs
+
         n_runs = estimated_runs(s, params, len(scenarios) + (1 if s["include_baseline"] or not scenarios else 0))
         if n_runs > SWEEP_RUNS.hi:
             bad.append(f"the design has about {n_runs:,} runs (points x replicates x scenarios); allowed at most "
@@ -458,22 +460,6 @@ def parse_spec(raw: Mapping[str, Any], *, source: str = "<python>") -> SweepSpec
         policies=tuple(common),
         source=source,
     )
-
-
-def estimated_runs(sweep: Mapping[str, Any], params: list[ParameterSpec], n_scenarios: int) -> int:
-    """The number of runs a valid ``[sweep]`` table and its parameters expand to (an upper bound),
-    computed without expanding the design."""
-    ranged = sum(1 for p in params if p.range is not None)
-    design, n = sweep["design"], sweep["samples"] or 1
-    if design == "factorial":
-        points = math.prod(len(p.levels) for p in params if p.levels is not None)
-    elif design == "sobol":
-        points = n * (2 * ranged + 2 if sweep["second_order"] else ranged + 2)
-    elif design == "morris":
-        points = n * (ranged + 1)
-    else:
-        points = n
-    return points * sweep["replicates"] * max(1, n_scenarios)
 
 
 def validate_parameter_names(names: Iterable[str], allowed: Iterable[str], *, source: str = "<spec>") -> None:
