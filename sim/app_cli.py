@@ -55,8 +55,9 @@ def check_port(host: str, port: int) -> None:
         raise SimInputError(f"--port {port}: allowed 1 to 65535")
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        raise SimInputError(f"--host {host!r}: not an address of this machine ({exc.strerror})") from None
+    except (socket.gaierror, UnicodeError) as exc:  # UnicodeError: a malformed name such as "a..b"
+        raise SimInputError(f"--host {host!r}: not an address of this machine "
+                            f"({getattr(exc, 'strerror', None) or exc})") from None
     family, _, _, _, address = infos[0]
     with socket.socket(family, socket.SOCK_STREAM) as s:
         try:

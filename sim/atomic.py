@@ -210,6 +210,13 @@ class ResultsFolder:
         if self.out.is_dir() and any(self.out.iterdir()) and not force:
             raise SimInputError(f"{flag} {self.out}: already exists and is not empty; use --force to replace it, "
                                 "or choose another folder")
+        probe = self.out.parent / f"{_tmp_name(self.out.name)}-probe"
+        try:  # can a folder be made beside it? (before a long run, not after)
+            self.out.parent.mkdir(parents=True, exist_ok=True)
+            probe.mkdir()
+            probe.rmdir()
+        except OSError as exc:
+            raise SimInputError(f"{flag} {self.out}: cannot write there ({exc.strerror or exc})") from None
 
     def __enter__(self) -> Path:
         parent = self.out.parent
@@ -224,6 +231,9 @@ class ResultsFolder:
         assert self.tmp is not None
         if exc_type is not None:
             shutil.rmtree(self.tmp, ignore_errors=True)
+            if issubclass(exc_type, OSError):  # disk full, permissions changed...: say so, nothing was written
+                raise SimInputError(f"{self.flag} {self.out}: writing the results failed ({exc}); nothing was "
+                                    "written") from None
             return
         files = {str(p.relative_to(self.tmp)): p.stat().st_size for p in sorted(self.tmp.rglob("*")) if p.is_file()}
         write_text(self.tmp / MARKER, json.dumps({

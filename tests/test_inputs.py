@@ -207,6 +207,8 @@ def test_app_listens_on_this_machine_only_by_default(capsys) -> None:
     assert args.host == "127.0.0.1" and args.host in LOCAL_HOSTS
     code, err = run(capsys, ["app", "--port", "0"])
     assert code == 2 and "--port 0: allowed 1 to 65535" in err
+    code, err = run(capsys, ["app", "--host", "bad..host"])
+    assert code == 2 and "--host 'bad..host': not an address of this machine" in err
 
 
 def test_sweep_outcomes_are_checked_against_the_model(tmp_path: Path, capsys) -> None:
@@ -239,3 +241,8 @@ def test_calibrate_and_validate_out_under_a_file(tmp_path: Path, capsys, command
 def test_sensitivity_resamples_have_limits(tmp_path: Path, capsys) -> None:
     code, err = run(capsys, ["sensitivity", str(tmp_path), "--resamples", str(10**9)])
     assert code == 2 and "--resamples 1000000000: outside the range" in err
+
+
+def test_an_out_folder_that_cannot_be_made_is_refused_before_the_run(capsys) -> None:
+    code, err = run(capsys, ["run", "--region", "bexley_cluster", "--years", "0.1", "--out", "/proc/cswsim-nope"])
+    assert code == 2 and "--out /proc/cswsim-nope: cannot write" in err  # root: cannot make it; others: no permission
