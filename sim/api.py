@@ -51,6 +51,10 @@ def run(*, region: str = "england", base_year: int = 2024, years: float = 10, se
         region's census-style figures over the last 12 months (see ``Results.summary``).
     """
     months = months_of_years(years, "years")
+    if params is not None and not isinstance(params, dict):
+        raise SimInputError(f"params = {params!r}: allowed a table of parameter name = value")
+    if policies is not None and (not isinstance(policies, list) or not all(isinstance(p, dict) for p in policies)):
+        raise SimInputError(f"policies = {policies!r}: allowed a list of policy tables ({{'kind': ..., ...}})")
     model_params, levers = split_levers(dict(params or {}))
     built = [policy_from_dict(p, where=f"policies[{i}]") for i, p in enumerate(policies or [])]
     model = WorkforceModel(region=region, base_year=base_year, seed=seed, params=model_params,

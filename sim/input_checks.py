@@ -92,4 +92,34 @@ def check_calibration_args(args: argparse.Namespace) -> None:
         check_calibration_spec(args.spec)
 
 
-__all__ = ["calibration_problems", "check_calibration_args", "check_calibration_spec"]
+def check_model_args(region: Any, base_year: Any, params: Any, policies: Any) -> list[Any]:
+    """The types of ``WorkforceModel``'s arguments (names and values are checked where they are used).
+
+    Returns:
+        The policies as a list (``policies`` may be any iterable, read once here).
+
+    Raises:
+        SimInputError: naming the argument, the value and what is allowed.
+    """
+    bad = []
+    if not isinstance(region, str):
+        bad.append(f"region = {region!r}: allowed a region name (see `sim regions`)")
+    if isinstance(base_year, bool) or not isinstance(base_year, numbers.Real) or YEAR.problem(base_year, "x"):
+        bad.append(f"base_year = {base_year!r}: allowed a census year, a whole number")
+    if params is not None and not isinstance(params, dict) and type(params).__name__ != "Params":
+        bad.append(f"params = {params!r}: allowed a table of parameter name = value, or Params")
+    try:
+        items = list(policies)
+    except TypeError:
+        items = None
+    if isinstance(policies, (str, bytes, dict)) or items is None:
+        bad.append(f"policies = {policies!r}: allowed a list of policies")
+    elif not all(callable(getattr(p, "attach", None)) for p in items):
+        bad.append("policies: allowed policy objects (sim.policies, or sim.policies.registry.policy_from_dict "
+                   "for a table)")
+    if bad:
+        raise SimInputError("WorkforceModel: " + "; ".join(bad))
+    return items or []
+
+
+__all__ = ["calibration_problems", "check_calibration_args", "check_calibration_spec", "check_model_args"]

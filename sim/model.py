@@ -23,6 +23,7 @@ import numpy as np
 from . import build, kernels
 from .data import CENSUS_YEARS, load_seeds
 from .errors import SimInputError
+from .input_checks import check_model_args
 from .limits import MONTHS_TO_RUN, check_pay_table, input_months
 from .params import Params
 from .phases import (
@@ -64,6 +65,7 @@ class WorkforceModel(mesa.Model):
                  policies: Iterable[Any] = (), pay_gbp: dict[str, float] | None = None,
                  validate: bool = False, months: int = 120, **param_overrides: float) -> None:
         seed = _as_seed(seed)
+        policies = check_model_args(region, base_year, params, policies)  # sim.input_checks: argument types
         super().__init__(rng=seed)
         if isinstance(params, Params):
             params = params.non_defaults()

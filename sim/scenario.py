@@ -82,6 +82,8 @@ class Scenario:
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "<scenario>") -> Scenario:
         """Build and validate a scenario from the structure of a scenario file."""
+        if not isinstance(data, dict):
+            raise SimInputError(f"{source}: a scenario is a table (name, base, policies), not {type(data).__name__}")
         problems: list[str] = []
         _unknown_fields(data, TOP_FIELDS, "", problems)
         base = data.get("base", {})

@@ -246,3 +246,28 @@ def test_sensitivity_resamples_have_limits(tmp_path: Path, capsys) -> None:
 def test_an_out_folder_that_cannot_be_made_is_refused_before_the_run(capsys) -> None:
     code, err = run(capsys, ["run", "--region", "bexley_cluster", "--years", "0.1", "--out", "/proc/cswsim-nope"])
     assert code == 2 and "--out /proc/cswsim-nope: cannot write" in err  # root: cannot make it; others: no permission
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda M, run, S, pfd: M(region=5), "region = 5: allowed a region name"),
+    (lambda M, run, S, pfd: M(region="bexley_cluster", base_year=2024.5), "base_year = 2024.5"),
+    (lambda M, run, S, pfd: M(region="bexley_cluster", base_year=math.nan), "base_year = nan"),
+    (lambda M, run, S, pfd: M(region="bexley_cluster", params=[1, 2]), "params = [1, 2]"),
+    (lambda M, run, S, pfd: M(region="bexley_cluster", policies=5), "policies = 5"),
+    (lambda M, run, S, pfd: M(region="bexley_cluster", policies=[{"kind": "pay_uplift"}]), "policy objects"),
+    (lambda M, run, S, pfd: M(region="bexley_cluster", months=math.nan), "months = nan"),
+    (lambda M, run, S, pfd: run(region="bexley_cluster", years=1 / 12, params="x"), "params = 'x'"),
+    (lambda M, run, S, pfd: run(region="bexley_cluster", years=1 / 12, policies=[5]), "policies = [5]"),
+    (lambda M, run, S, pfd: S.from_dict([1]), "a scenario is a table"),
+    (lambda M, run, S, pfd: pfd([1]), "allowed a policy table"),
+    (lambda M, run, S, pfd: pfd({"kind": ["x"]}), "kind = ['x']"),
+])
+def test_python_api_argument_types(call, words: str) -> None:
+    from sim.api import run as api_run
+    from sim.model import WorkforceModel
+    from sim.policies.registry import policy_from_dict
+    from sim.scenario import Scenario
+
+    with pytest.raises(SimInputError) as info:
+        call(WorkforceModel, api_run, Scenario, policy_from_dict)
+    assert words in str(info.value)
