@@ -31,7 +31,7 @@ from scipy import stats
 from .errors import SimInputError
 from .limits import REPLICATES, WORKERS
 from .model import WorkforceModel
-from .procs import die_with_parent, terminate_pool
+from .procs import pool_worker_init, terminate_pool
 from .scenario import Scenario, load
 
 # measure: (what it is, unit, sentence template: {amt} magnitude, {dir} direction word, (up, down) words)
@@ -324,7 +324,7 @@ def compare(baseline: str | Path | Scenario, scenario: str | Path | Scenario, re
                 progress(len(results), replicates)
     else:
         with ProcessPoolExecutor(max_workers=min(workers, replicates), mp_context=_context(),
-                                 initializer=die_with_parent) as pool:
+                                 initializer=pool_worker_init) as pool:
             try:
                 futures = [pool.submit(run_pair, base, scen, seed, window) for seed in range(replicates)]
                 for fut in as_completed(futures):

@@ -67,6 +67,16 @@ def die_with_parent(sig: int = signal.SIGTERM) -> None:
         os._exit(1)
 
 
+def pool_worker_init() -> None:
+    """Initializer of pool workers: die with the parent; SIGTERM ends the worker quietly (a forked worker
+    would otherwise inherit the parent's handler and print a traceback); Ctrl-C is left to the parent,
+    which stops the pool."""
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent()
+
+
 def stop_children(grace: float = 3.0) -> None:
     """Terminate every live :mod:`multiprocessing` child of this process, killing those that linger."""
     children = multiprocessing.active_children()
@@ -94,8 +104,10 @@ def terminate_pool(pool: Any) -> None:
             proc.terminate()
     manager = getattr(pool, "_executor_manager_thread", None)
     if manager is not None:  # let it mark the pool broken before futures are cancelled (a 3.11 race)
-        manager.join(10)
-    pool.shutdown(wait=False, cancel_futures=True)
+        with contextlib.suppress(RuntimeError):  # not started yet (stopped while the pool was starting)
+            manager.join(10)
+    with contextlib.suppress(Exception):
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 class FolderLockedError(RuntimeError):
@@ -147,5 +159,5 @@ class FolderLock:
             self._fd = None
 
 
-__all__ = ["FolderLock", "FolderLockedError", "Terminated", "die_with_parent", "stop_children",
+__all__ = ["FolderLock", "FolderLockedError", "Terminated", "die_with_parent", "pool_worker_init", "stop_children",
            "terminate_on_signals", "terminate_pool"]

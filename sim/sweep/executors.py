@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sim.procs import die_with_parent, terminate_pool
+from sim.procs import pool_worker_init, terminate_pool
 
 Task = tuple[str, dict[str, Any]]  # (run_id, model kwargs)
 EXECUTORS = ("serial", "processes", "dask")
@@ -153,7 +153,7 @@ def run_processes(
     ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     if ctx.get_start_method() == "forkserver":  # the forkserver dies with this process (then so do workers)
         ctx.set_forkserver_preload(["__main__", "sim._forkserver_preload"])
-    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=die_with_parent) as pool:
+    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=pool_worker_init) as pool:
         try:
             while True:
                 for run_id, kwargs in todo:
