@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+from sim.atomic import ResultsFolder
 from sim.compare import compare
 
 HERE = Path(__file__).resolve().parent
@@ -33,9 +34,11 @@ def main(argv: list[str] | None = None) -> int:
     def progress(done: int, total: int) -> None:
         print(f"\rpaired runs {done}/{total}", end="\n" if done == total else "", file=sys.stderr, flush=True)
 
+    folder = ResultsFolder(args.out, force=True, what="experiments/run_bexley.py")  # replaced whole, or kept
     start = time.perf_counter()
     comp = compare(BASELINE, SCENARIO, replicates=args.replicates, workers=args.workers, progress=progress)
-    paths = comp.write(args.out)
+    with folder as tmp:
+        paths = comp.write(tmp)
     print(comp.text())
     print(f"\n{args.replicates} paired runs on {comp.workers} workers in {time.perf_counter() - start:.1f}s; wrote "
           f"{len(paths)} files to {args.out}")

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .errors import SimInputError
+from .limits import months_of_years
 from .model import WorkforceModel
 from .params import SPECS
 from .policies.base import PayUplift
@@ -23,7 +25,10 @@ def split_levers(params: dict[str, Any]) -> tuple[dict[str, float], list[PayUpli
     for name, value in params.items():
         match = LEVER.match(name)
         if match and name not in SPECS:
-            levers.append(PayUplift(councils=[match["council"]], pct=float(value)))
+            try:
+                levers.append(PayUplift(councils=[match["council"]], pct=value))
+            except SimInputError as exc:
+                raise SimInputError(f"params[{name!r}]: {exc}") from None
         else:
             model_params[name] = value
     return model_params, levers
@@ -45,11 +50,20 @@ def run(*, region: str = "england", base_year: int = 2024, years: float = 10, se
         ``{"outcomes": {name: float}, "council_months": DataFrame or None}``; outcomes are the
         region's census-style figures over the last 12 months (see ``Results.summary``).
     """
+    months = months_of_years(years, "years")
+    if params is not None and not isinstance(params, dict):
+        raise SimInputError(f"params = {params!r}: allowed a table of parameter name = value")
+    if policies is not None and (not isinstance(policies, list) or not all(isinstance(p, dict) for p in policies)):
+        raise SimInputError(f"policies = {policies!r}: allowed a list of policy tables ({{'kind': ..., ...}})")
     model_params, levers = split_levers(dict(params or {}))
     built = [policy_from_dict(p, where=f"policies[{i}]") for i, p in enumerate(policies or [])]
     model = WorkforceModel(region=region, base_year=base_year, seed=seed, params=model_params,
-                           policies=[*levers, *built], months=int(round(years * 12)))
-    model.run(years=years)
+                           policies=[*levers, *built], months=months)
+    for i, policy in enumerate(built):  # a policy that never acts would make a silent copy of the baseline
+        if policy.start_tick > months:
+            raise SimInputError(f"policies[{i}] ({policy.kind}) starts {policy.start!r}, after the run ends "
+                                f"{model.date(months)}: allowed starts {model.date(1)} to {model.date(months)}")
+    model.run(months=months)
     cm = model.results.council_months
     outcomes = {k: float(v) for k, v in model.results.summary().items()}
     return {"outcomes": outcomes, "council_months": cm if keep_council_months else None}

@@ -55,8 +55,9 @@ def check_port(host: str, port: int) -> None:
         raise SimInputError(f"--port {port}: allowed 1 to 65535")
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        raise SimInputError(f"--host {host!r}: not an address of this machine ({exc.strerror})") from None
+    except (socket.gaierror, UnicodeError) as exc:  # UnicodeError: a malformed name such as "a..b"
+        raise SimInputError(f"--host {host!r}: not an address of this machine "
+                            f"({getattr(exc, 'strerror', None) or exc})") from None
     family, _, _, _, address = infos[0]
     with socket.socket(family, socket.SOCK_STREAM) as s:
         try:
@@ -96,8 +97,11 @@ def cmd_app(args: argparse.Namespace) -> int:
         print(f"sim app: listening on {args.host}; other machines on that network can open the page",
               file=sys.stderr)
     print(f"sim app: {region} at http://{shown}:{args.port}/  (Ctrl-C to stop)", flush=True)
+    from .procs import die_with_parent
+
+    # the server dies with this wrapper even if it is killed (-9); SIGTERM here unwinds to stop(proc) below
     proc = subprocess.Popen(server_command(args.host, args.port), env=server_env(region),
-                            stdin=subprocess.DEVNULL)
+                            stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)
     try:
         rc = proc.wait()
     except KeyboardInterrupt:  # Ctrl-C reaches the server too (same process group); wait for it

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from pathlib import Path
 from typing import Any
 
 from .console import add_output_options, bar_callback, configure_logging, logger, progress_bar, wants_progress
@@ -93,21 +92,21 @@ def parse_sets(pairs: list[tuple[str, str]]) -> dict[str, float]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from .atomic import ResultsFolder
+    from .limits import months_of_years
     from .model import WorkforceModel
     from .report import headline, write_summary_png, write_tables
 
-    if args.years <= 0 or args.years > 100:
-        raise SimInputError(f"--years {args.years}: allowed 0 < years <= 100")
-    months = int(round(args.years * 12))
+    months = months_of_years(args.years, "--years")  # sim.limits: finite, at least a month, at most a century
+    folder = ResultsFolder(args.out, force=args.force, what="sim run")  # checked before the run, written whole after
     model = WorkforceModel(region=args.region, base_year=args.base_year, seed=args.seed, params_file=args.params,
                            params=parse_sets(args.set), validate=args.validate, months=months)
     with progress_bar(months, f"{model.region.name} {model.base_year}", "month", wants_progress(args)) as bar:
         model.run(months=months, progress=bar_callback(bar))
     print(headline(model))
-    out = Path(args.out)
-    paths = write_tables(model, out)
-    paths.append(write_summary_png(model, out / "summary.png"))
-    logger.info("wrote %s", ", ".join(str(p) for p in paths))
+    with folder as tmp:
+        names = [p.name for p in write_tables(model, tmp)] + [write_summary_png(model, tmp / "summary.png").name]
+    logger.info("wrote %s", ", ".join(str(folder.path(n)) for n in names))
     return 0
 
 
@@ -163,6 +162,7 @@ def build_parser(command: str | None = None, full: bool = False) -> argparse.Arg
     add_set_option(run)
     run.add_argument("--out", default="results/run", help="output folder")
     run.add_argument("--validate", action="store_true", help="check stocks against flows every month")
+    run.add_argument("--force", action="store_true", help="replace the output folder if it holds results")
     add_output_options(run)
     run.set_defaults(func=cmd_run)
     sub.add_parser("regions", help="list the named regions").set_defaults(func=cmd_regions)
@@ -192,13 +192,17 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     configure_logging(quiet=getattr(args, "quiet", False))
+    from .procs import stop_children, terminate_on_signals
+
     try:
-        return int(args.func(args) or 0)
+        with terminate_on_signals():  # SIGTERM/SIGHUP unwind like Ctrl-C, so child processes are stopped
+            return int(args.func(args) or 0)
     except SimInputError as exc:
         print(f"sim: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("\nsim: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        stop_children()
+        print(f"\nsim: {exc or 'interrupted'}", file=sys.stderr)
         return 130
 
 

@@ -28,7 +28,9 @@ import pandas as pd
 from scipy import stats
 
 from .errors import SimInputError
+from .limits import REPLICATES, WORKERS
 from .model import WorkforceModel
+from .procs import pool_worker_init, terminate_pool
 from .scenario import Scenario, load
 
 # measure: (what it is, unit, sentence template: {amt} magnitude, {dir} direction word, (up, down) words)
@@ -254,7 +256,7 @@ class Comparison:
 
     def write(self, out_dir: str | Path) -> list[Path]:
         """Write the tables as Parquet (atomically), the text, and the plots."""
-        from .report import atomic_write
+        from .atomic import atomic_write
         from .tables import file_form
 
         out = Path(out_dir)
@@ -309,11 +311,8 @@ def compare(baseline: str | Path | Scenario, scenario: str | Path | Scenario, re
         raise SimInputError(f"baseline {base.source} and scenario {scen.source} must share region, base year and "
                             f"years (got {base.region}/{base.base_year}/{base.years} and "
                             f"{scen.region}/{scen.base_year}/{scen.years})")
-    if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 1:
-        raise SimInputError(f"--replicates {replicates!r}: allowed a whole number >= 1 (>= 2 for intervals)")
-    workers = int(workers or os.cpu_count() or 1)
-    if workers < 1:
-        raise SimInputError(f"--workers {workers}: allowed 1 or more")
+    REPLICATES.check(replicates, "--replicates")  # sim.limits (2 or more for intervals)
+    workers = WORKERS.check(os.cpu_count() or 1 if workers is None else workers, "--workers")
     focus = council or scen.focus_council()
     if focus:
         base.build_model(0).council_index(focus, where="--council")
@@ -325,12 +324,17 @@ def compare(baseline: str | Path | Scenario, scenario: str | Path | Scenario, re
             if progress:
                 progress(len(results), replicates)
     else:
-        with ProcessPoolExecutor(max_workers=min(workers, replicates), mp_context=_context()) as pool:
-            futures = [pool.submit(run_pair, base, scen, seed, window) for seed in range(replicates)]
-            for fut in as_completed(futures):
-                results.append(fut.result())
-                if progress:
-                    progress(len(results), replicates)
+        with ProcessPoolExecutor(max_workers=min(workers, replicates), mp_context=_context(),
+                                 initializer=pool_worker_init) as pool:
+            try:
+                futures = [pool.submit(run_pair, base, scen, seed, window) for seed in range(replicates)]
+                for fut in as_completed(futures):
+                    results.append(fut.result())
+                    if progress:
+                        progress(len(results), replicates)
+            except BaseException:  # Ctrl-C, SIGTERM or a failed run: stop every worker now
+                terminate_pool(pool)
+                raise
     return Comparison(base, scen, results, focus, time.perf_counter() - start, workers)
 
 
@@ -343,9 +347,11 @@ def _context() -> Any:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    from .atomic import ResultsFolder
     from .cli import parse_sets
     from .console import bar_callback, logger, progress_bar, wants_progress
 
+    folder = ResultsFolder(args.out, force=args.force, what="sim compare") if args.out else None
     scen = load(args.scenario)
     base = scen.baseline() if str(args.baseline).lower() == "baseline" else load(args.baseline)
     sets = parse_sets(args.set)
@@ -355,20 +361,25 @@ def cmd_compare(args: argparse.Namespace) -> int:
         comp = compare(base, scen, replicates=args.replicates, workers=args.workers, council=args.council,
                        progress=bar_callback(bar))
     print(comp.text())
-    if args.out:
-        paths = comp.write(args.out)
-        logger.info("wrote %s", ", ".join(str(p) for p in paths))
+    if folder is not None:
+        with folder as tmp:
+            names = [p.name for p in comp.write(tmp)]
+        logger.info("wrote %s", ", ".join(str(folder.path(n)) for n in names))
     return 0
 
 
 def cmd_scenario_run(args: argparse.Namespace) -> int:
+    from .atomic import ResultsFolder
     from .report import headline, write_tables
 
     scen = Scenario.from_toml(args.file)
+    folder = ResultsFolder(args.out, force=args.force, what="sim scenario run") if args.out else None
     model = scen.run(seed=args.seed, validate=args.validate)
     print(headline(model))
-    if args.out:
-        print("\nwrote " + ", ".join(str(p) for p in write_tables(model, Path(args.out))))
+    if folder is not None:
+        with folder as tmp:
+            names = [p.name for p in write_tables(model, tmp)]
+        print("\nwrote " + ", ".join(str(folder.path(n)) for n in names))
     return 0
 
 
@@ -386,11 +397,13 @@ def add_compare_parser(sub: Any) -> None:
     p.add_argument("--out", default=None, help="folder for Parquet tables, text and PNG plots")
     add_set_option(p)
     add_output_options(p)
+    p.add_argument("--force", action="store_true", help="replace the --out folder if it holds results")
     p.set_defaults(func=cmd_compare)
     s = sub.add_parser("scenario", help="scenario files").add_subparsers(dest="scenario_command", required=True)
     r = s.add_parser("run", help="run one scenario file once and show its headline table")
     r.add_argument("file", help="a scenario file (see experiments/scenarios/)")
     r.add_argument("--seed", type=int, default=0, help="the run's seed")
     r.add_argument("--out", default=None, help="folder for the Parquet tables")
+    r.add_argument("--force", action="store_true", help="replace the --out folder if it holds results")
     r.add_argument("--validate", action="store_true", help="check stocks against flows every month")
     r.set_defaults(func=cmd_scenario_run)

@@ -14,8 +14,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from .atomic import atomic_write  # noqa: E402
 from .maps import draw_councils, draw_flows  # noqa: E402
-from .report import atomic_write  # noqa: E402
 
 if TYPE_CHECKING:
     from .compare import Comparison

@@ -24,6 +24,8 @@ import numpy as np
 from . import build, collect, identity, kernels
 from .data import CENSUS_YEARS, load_seeds
 from .errors import SimInputError
+from .input_checks import check_model_args
+from .limits import MONTHS_TO_RUN, check_pay_table, input_months
 from .params import Params
 from .phases import (
     agency_phase,
@@ -67,6 +69,7 @@ class WorkforceModel(mesa.Model):
                  policies: Iterable[Any] = (), pay_gbp: dict[str, float] | None = None,
                  validate: bool = False, months: int | None = 120, **param_overrides: float) -> None:
         seed = _as_seed(seed)
+        policies = check_model_args(region, base_year, params, policies)  # sim.input_checks: argument types
         super().__init__(rng=seed)
         if isinstance(params, Params):
             params = params.non_defaults()
@@ -82,6 +85,7 @@ class WorkforceModel(mesa.Model):
         self.region = build_region(self.seeds, region, self.graph)
         census = self.seeds.year(self.base_year)
         census = census.set_index("code").loc[list(self.region.members + self.region.boundary)].reset_index()
+        check_pay_table(pay_gbp, "pay_gbp")  # sim.limits
         build.build_councils(self, census)
         self.extra_hire_rate = np.zeros(self.councils.n)  # policies add overseas recruitment here
         self.council_rules: list[Callable[[WorkforceModel], None]] = []
@@ -93,7 +97,7 @@ class WorkforceModel(mesa.Model):
         self._cache: dict[str, Any] = {}
         self._results: Results | None = None
         self._results_rows = -1
-        self.months = None if months is None else int(months)
+        self.months = None if months is None else MONTHS_TO_RUN.check(months, "months")  # sim.limits
         self.recorder = Recorder(self.councils.n_active, 120 if months is None else self.months)
         build.build_workforce(self, census)
         build.build_identity(self)
@@ -126,7 +130,7 @@ class WorkforceModel(mesa.Model):
     def run(self, years: float = 1, months: int | None = None, progress: Callable[[int, int], None] | None = None
             ) -> WorkforceModel:
         """Run ``years`` (or ``months``) more months; returns the model (results in ``.results``)."""
-        n = int(round(years * 12)) if months is None else int(months)
+        n = input_months(years, months)  # sim.limits: finite, whole, at most a century
         if n < 0:
             raise SimInputError(f"months to run must be >= 0, got {n}")
         for i in range(n):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -13,6 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from .atomic import atomic_write  # noqa: E402,F401  (the one writer; re-exported here)
 from .maps import council_centroids, draw_councils, draw_flows  # noqa: E402
 from .model import WorkforceModel  # noqa: E402
 from .tables import file_form  # noqa: E402
@@ -22,19 +21,6 @@ CENSUS_TARGETS = {  # MODEL.md s7, national 2017-2024
     "leavers_out_pct": "55-61", "council_moves_pct": "3.7-4.3", "agency_rate_pct": "15.4-17.9",
     "vacancy_rate_pct": "16.1-20.0", "caseload": "15.4-17.7", "agency_vacancy_corr": "~0.9",
 }
-
-
-def atomic_write(path: Path, write) -> None:
-    """Write a file completely or not at all: write to a temporary file beside it, then rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def headline(model: WorkforceModel, top: int = 5) -> str:

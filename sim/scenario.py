@@ -35,13 +35,14 @@ from typing import Any
 
 from .data import CENSUS_YEARS
 from .errors import SimInputError, read_toml
+from .limits import YEARS, check_pay_table
 from .model import WorkforceModel
 from .policies.base import Policy
 from .policies.registry import policy_from_dict
 
 TOP_FIELDS = ("name", "description", "focus", "base", "policies")
 BASE_FIELDS = ("region", "base_year", "years", "params", "pay_gbp")
-MAX_YEARS = 30
+MAX_YEARS = YEARS.hi
 
 
 @dataclass
@@ -81,6 +82,8 @@ class Scenario:
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "<scenario>") -> Scenario:
         """Build and validate a scenario from the structure of a scenario file."""
+        if not isinstance(data, dict):
+            raise SimInputError(f"{source}: a scenario is a table (name, base, policies), not {type(data).__name__}")
         problems: list[str] = []
         _unknown_fields(data, TOP_FIELDS, "", problems)
         base = data.get("base", {})
@@ -114,15 +117,27 @@ class Scenario:
     def validate(self) -> None:
         """Check the base and every policy against a model of the region; report all problems at once."""
         src = self.source
+        base = []  # every problem of the base, then the policies' values, reported together
         if self.base_year not in CENSUS_YEARS:
-            raise SimInputError(f"{src}: base.base_year = {self.base_year!r}: allowed {CENSUS_YEARS[0]} to "
-                                f"{CENSUS_YEARS[-1]}")
-        if isinstance(self.years, bool) or not isinstance(self.years, (int, float)) or not 0 < self.years <= MAX_YEARS:
-            raise SimInputError(f"{src}: base.years = {self.years!r}: allowed more than 0 and at most {MAX_YEARS}")
-        try:
-            model = self._model(0, policies=())
-        except SimInputError as exc:
-            raise SimInputError(f"{src}: base: {exc}") from None
+            base.append(f"base.base_year = {self.base_year!r}: allowed {CENSUS_YEARS[0]} to {CENSUS_YEARS[-1]}")
+        checks = (lambda: YEARS.check(self.years, "base.years"), lambda: check_pay_table(self.pay_gbp, "base.pay_gbp"))
+        for check in checks:
+            try:
+                check()
+            except SimInputError as exc:
+                base.append(str(exc))
+        if not base:
+            try:
+                model = self._model(0, policies=())
+            except SimInputError as exc:
+                base.append(f"base: {str(exc).replace('--region: ', 'base.region: ')}")
+        if base:
+            for i, spec in enumerate(self.policies):
+                try:
+                    policy_from_dict(spec, where=f"policies[{i}]")
+                except SimInputError as exc:
+                    base.append(str(exc) if str(exc).startswith("policies[") else f"policies[{i}]: {exc}")
+            raise SimInputError(f"{src}: " + "; ".join(base))
         problems = []
         if self.focus is not None:
             try:

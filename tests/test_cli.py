@@ -43,7 +43,9 @@ def test_bad_input_exits_2_with_a_message_and_no_traceback(tmp_path):
         (["run", "--region", "narnia"], "unknown region 'narnia'"),
         (["run", "--base-year", "2031"], "base year 2031 has no census data; allowed: 2017 to 2024"),
         (["run", "--params", str(typo)], "unknown parameter 'b_pya' (did you mean b_pay"),
-        (["run", "--years", "-1"], "--years -1.0: allowed 0 < years <= 100"),
+        (["run", "--years", "-1"], "--years -1.0: outside the range; allowed a finite number from 1/12"),
+        (["run", "--years", "nan"], "--years nan: not a finite number"),
+        (["run", "--years", "0.01"], "--years 0.01: outside the range"),
         (["councils", "atlantis"], "unknown region 'atlantis'"),
         (["run", "--seed", "x"], "invalid int value"),
     ]

@@ -71,7 +71,7 @@ def test_model_bad_inputs():
         WorkforceModel(base_year=2016)
     with pytest.raises(SimInputError, match="unknown council 'Bexly'.*Bexley"):
         WorkforceModel(region="bexley_cluster", pay_gbp={"Bexly": 40000})
-    with pytest.raises(SimInputError, match="pay must be a number"):
+    with pytest.raises(SimInputError, match=r"pay_gbp.Bexley = -5: outside the range; allowed .* 10,000"):
         WorkforceModel(region="bexley_cluster", pay_gbp={"Bexley": -5})
     with pytest.raises(SimInputError, match="seed 'abc' is not a whole number"):
         WorkforceModel(region="bexley_cluster", seed="abc")

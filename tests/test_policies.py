@@ -209,8 +209,8 @@ def scenario(*policies: dict, **top) -> Scenario:
     ({"kind": "golden_hallo", "gbp": 1}, ["unknown policy kind 'golden_hallo'", "Did you mean 'golden_hello'",
                                           "retention_payment"]),
     ({"kind": "golden_hello", "amount": 1}, ["unknown field(s) 'amount'", "allowed: councils, start, end, gbp"]),
-    ({"kind": "golden_hello", "gbp": -5}, ["'gbp' = -5", "a number >= 0"]),
-    ({"kind": "retention_payment", "gbp": 100, "pay_month": 13}, ["pay_month", "1-12"]),
+    ({"kind": "golden_hello", "gbp": -5}, ["'gbp' = -5", "allowed a finite number from 0 to 100,000"]),
+    ({"kind": "retention_payment", "gbp": 100, "pay_month": 13}, ["pay_month", "from 1 to 12"]),
     ({"kind": "ofsted_judgement", "grade": "Brilliant"}, ["unknown grade 'Brilliant'", "Outstanding"]),
     ({"kind": "golden_hello", "gbp": 1, "start": "2025-13"}, ["not a date of the form YYYY-MM"]),
 ])

@@ -70,12 +70,12 @@ def test_serial_processes_and_dask_agree_bit_for_bit(tmp_path: Path, standin_env
     from distributed import LocalCluster
 
     sweep = Sweep.from_toml(spec_file(tmp_path))
-    sweep.run(tmp_path / "serial", executor="serial", progress=False)
-    sweep.run(tmp_path / "procs", executor="processes", workers=2, progress=False)
+    sweep.run(tmp_path / "serial", executor="serial", progress=False, allow_import=True)
+    sweep.run(tmp_path / "procs", executor="processes", workers=2, progress=False, allow_import=True)
     with LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
     ) as cluster:
-        rep = sweep.run(tmp_path / "dask", scheduler=cluster.scheduler_address, progress=False)
+        rep = sweep.run(tmp_path / "dask", scheduler=cluster.scheduler_address, progress=False, allow_import=True)
     assert rep.completed == 20
     serial = comparable(read_results(tmp_path / "serial"))
     assert len(serial) == 20 and serial["run_id"].is_unique
@@ -89,7 +89,7 @@ def test_kill_9_mid_sweep_then_resume(tmp_path: Path) -> None:
     code = (
         "from sim.sweep import Sweep; import sys; "
         "Sweep.from_toml(sys.argv[1]).run(sys.argv[2], executor='processes', workers=2, "
-        "progress=False)"
+        "progress=False, allow_import=True)"
     )
     env = {**os.environ, "PYTHONPATH": PYTHONPATH, "SWEEP_STANDIN_DELAY": "0.1"}
     proc = subprocess.Popen(
@@ -113,12 +113,12 @@ def test_kill_9_mid_sweep_then_resume(tmp_path: Path) -> None:
         assert (out / "council_months" / part.name).exists()
 
     sweep = Sweep.from_toml(spec)
-    report = sweep.run(out, executor="serial", progress=False)
+    report = sweep.run(out, executor="serial", progress=False, allow_import=True)
     assert report.already_done == len(parts) and report.completed == 40 - len(parts)
     assert not list(out.rglob(".*.tmp"))
     resumed = read_results(out)
     assert sorted(resumed["run_id"]) == sorted(sweep.runs()["run_id"])  # each exactly once
-    sweep.run(tmp_path / "fresh", executor="serial", progress=False)
+    sweep.run(tmp_path / "fresh", executor="serial", progress=False, allow_import=True)
     pd.testing.assert_frame_equal(comparable(resumed), comparable(read_results(tmp_path / "fresh")))
     months = pd.read_parquet(out / "council_months")
     assert months.groupby("run_id").size().eq(3 * 12).all() and months.run_id.nunique() == 40
@@ -138,9 +138,9 @@ def test_dead_worker_is_reported_and_resumable(tmp_path: Path, standin_env) -> N
     )
     out = tmp_path / "out"
     with pytest.raises(SweepRunError, match="worker process died"):
-        sweep.run(out, executor="processes", workers=2, progress=False)
+        sweep.run(out, executor="processes", workers=2, progress=False, allow_import=True)
     crash.unlink()
-    report = sweep.run(out, executor="processes", workers=2, progress=False)
+    report = sweep.run(out, executor="processes", workers=2, progress=False, allow_import=True)
     assert report.already_done + report.completed == report.total == 9
     assert report.already_done < 9
     assert read_results(out)["run_id"].is_unique
@@ -164,28 +164,28 @@ def test_cli_handlers(tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog
     assert "error: invalid sweep spec" in err and str(bad) in err and "'grid'" in err
 
     good = spec_file(tmp_path)
-    args = parser.parse_args(["sweep", str(good), "--dry-run"])
+    args = parser.parse_args(["sweep", "--allow-import", str(good), "--dry-run"])
     assert args.func(args) == 0
     assert "= 20 runs" in capsys.readouterr().out
 
     out = tmp_path / "cli_out"
-    args = parser.parse_args(["sweep", str(good), "--serial", "--out", str(out)])
+    args = parser.parse_args(["sweep", "--allow-import", str(good), "--serial", "--out", str(out)])
     assert args.func(args) == 0
     assert len(read_results(out)) == 20
-    args = parser.parse_args(["sweep", str(good), "--serial", "--out", str(out)])
+    args = parser.parse_args(["sweep", "--allow-import", str(good), "--serial", "--out", str(out)])
     with caplog.at_level("INFO", logger="sim"):
         assert args.func(args) == 0
     assert "20 of 20 runs already done" in caplog.text  # the sim logger (sim.console)
 
     other = tmp_path / "other.toml"
     other.write_text(good.read_text().replace("root_seed = 42", "root_seed = 43"))
-    args = parser.parse_args(["sweep", str(other), "--serial", "--out", str(out)])
+    args = parser.parse_args(["sweep", "--allow-import", str(other), "--serial", "--out", str(out)])
     assert args.func(args) == 2
     assert "different sweep spec" in capsys.readouterr().err
 
     typo = tmp_path / "typo.toml"
     typo.write_text(good.read_text().replace("parameters.b_pay", "parameters.b_pya"))
-    args = parser.parse_args(["sweep", str(typo), "--serial", "--out", str(tmp_path / "t")])
+    args = parser.parse_args(["sweep", "--allow-import", str(typo), "--serial", "--out", str(tmp_path / "t")])
     assert args.func(args) == 2
     assert "unknown parameter(s) ['b_pya']" in capsys.readouterr().err
 
@@ -193,4 +193,4 @@ def test_cli_handlers(tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog
     assert args.func(args) == 2
     assert "needs a sobol or morris design" in capsys.readouterr().err
     with pytest.raises(SystemExit):
-        parser.parse_args(["sweep", str(good), "--serial", "--workers", "2"])
+        parser.parse_args(["sweep", "--allow-import", str(good), "--serial", "--workers", "2"])

@@ -14,6 +14,7 @@ from ..cli import add_set_option, parse_sets
 from ..console import add_output_options, bar_callback, progress_bar, wants_progress
 from ..data import CENSUS_YEARS
 from ..errors import SimInputError
+from ..input_checks import check_calibration_args
 from ..params import CALIBRATED_FILE, Params
 from .objective import CalibrationSpec
 
@@ -32,6 +33,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from .optimiser import calibrate
     from .report import write_calibration
 
+    check_calibration_args(args)  # sim.input_checks: types and ranges of the flags and the spec file
     spec = CalibrationSpec.from_toml(args.spec)
     spec.trials = _positive("trials", args.trials) or spec.trials
     spec.workers = _positive("workers", args.workers) or spec.workers
@@ -52,6 +54,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from .validate import backtest, check_base_year, validate
     from .validation_report import national_markdown, scores_markdown, write_validation
 
+    check_calibration_args(args)  # sim.input_checks
     seeds = _positive("seeds", args.seeds)
     params = {**(Params.from_toml(args.params).non_defaults() if args.params else {}), **parse_sets(args.set)} or None
     if args.backtest:

@@ -13,11 +13,13 @@ A policy that changes workers (not only councils) writes their status, employer 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import SimInputError
+from ..limits import policy_field_problems
 
 if TYPE_CHECKING:
     from ..model import WorkforceModel
@@ -44,7 +46,24 @@ class Policy:
     def __post_init__(self) -> None:
         if isinstance(self.councils, str):
             self.councils = [self.councils]
+        self._check_common()
         self.check()
+
+    def _check_common(self) -> None:
+        """Check what every policy shares: names, dates and numeric fields (ranges in :mod:`sim.limits`)."""
+        problems = []
+        if not isinstance(self.councils, list) or not all(isinstance(c, str) for c in self.councils):
+            problems.append(f"policy {self.kind!r} field 'councils' = {self.councils!r}: allowed a council name "
+                            "or a list of council names")
+        for key in ("start", "end"):
+            value = getattr(self, key)
+            if value is not None and not isinstance(value, str):
+                problems.append(f"policy {self.kind!r} field {key!r} = {value!r}: allowed a month \"YYYY-MM\"")
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+                  if f.init and f.name not in ("councils", "start", "end")}
+        problems += policy_field_problems(self.kind, values)
+        if problems:
+            raise SimInputError("; ".join(problems))
 
     def check(self) -> None:
         """Check the policy's values (not its names or dates); raise :class:`SimInputError`."""
@@ -110,12 +129,10 @@ class PayUplift(Policy):
     kind: ClassVar[str] = "pay_uplift"
 
     def check(self) -> None:
-        if self.pct < -50 or self.gbp < -50_000:
-            raise SimInputError(f"policy 'pay_uplift': pct={self.pct}, gbp={self.gbp} would cut pay by "
-                                "more than half; allowed pct >= -50 and gbp >= -50000")
+        """The ranges of ``pct`` and ``gbp`` are :data:`sim.limits.PAY_UPLIFT_PCT` and ``PAY_UPLIFT_GBP``."""
 
     def start_(self, m: WorkforceModel) -> None:
-        self.check()
+        self._check_common()
         pay = m.councils.pay_gbp
         self._before = pay[self.index].copy()
         pay[self.index] = pay[self.index] * (1 + self.pct / 100) + self.gbp

@@ -27,8 +27,12 @@ def policy_fields(kind: str) -> list[str]:
 
 def policy_from_dict(spec: dict[str, Any], where: str = "policy") -> Policy:
     """Build a policy from a plain dict, checking its kind, fields and values."""
+    if not isinstance(spec, dict):
+        raise SimInputError(f"{where} = {spec!r}: allowed a policy table ({{'kind': ..., ...}})")
     spec = dict(spec)
     kind = spec.pop("kind", None)
+    if kind is not None and not isinstance(kind, str):
+        raise SimInputError(f"{where}: kind = {kind!r}: allowed one of {', '.join(sorted(POLICY_TYPES))}")
     if kind is None:
         raise SimInputError(f"{where}: missing 'kind' (one of {', '.join(sorted(POLICY_TYPES))})")
     if kind not in POLICY_TYPES:

@@ -24,8 +24,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from sim.atomic import atomic_write, check_output_path
 from sim.console import add_output_options, logger, wants_progress
-from sim.sweep.executors import SweepRunError
+from sim.errors import SimInputError
+from sim.limits import RESAMPLES, WORKERS
+from sim.sweep.checks import REGISTERED_MODELS, check_against_model, check_model_allowed
+from sim.sweep.executors import SweepRunError, check_scheduler_address
 from sim.sweep.spec import SweepSpecError, validate_parameter_names
 from sim.sweep.store import SweepStateError
 
@@ -67,6 +71,8 @@ def add_sweep_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--force-new", action="store_true", help="if DIR holds a different spec's results, move them aside and restart"
     )
     p.add_argument("--dry-run", action="store_true", help="validate the spec and print the design size; run nothing")
+    p.add_argument("--allow-import", action="store_true", help="let the spec's [sweep].model import code other than "
+                   "the project's model (a spec file is data; only use this with specs you trust)")
     add_output_options(p)
     p.set_defaults(func=cmd_sweep)
     return p
@@ -132,18 +138,23 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     try:
         sweep = Sweep.from_toml(args.spec)
         spec = sweep.spec
-        try:
-            allowed = _model_parameter_names(spec.model, spec.region)
-        except ValueError as exc:  # e.g. SimInputError: unknown region
-            raise SweepSpecError(str(args.spec), [f"[sweep].region = {spec.region!r}: {exc}"]) from exc
-        if allowed is not None:
-            names = [p.name for p in spec.parameters if p.name not in spec.levers]
-            validate_parameter_names(names, allowed, source=str(args.spec))
-    except SweepSpecError as exc:
+        check_model_allowed(spec, args.allow_import)  # a spec file never imports code by itself
+        if spec.model in REGISTERED_MODELS or not args.dry_run:
+            try:
+                allowed = _model_parameter_names(spec.model, spec.region)
+            except ValueError as exc:  # e.g. SimInputError: unknown region
+                raise SweepSpecError(str(args.spec), [f"[sweep].region = {spec.region!r}: {exc}"]) from exc
+            if allowed is not None:
+                names = [p.name for p in spec.parameters if p.name not in spec.levers]
+                validate_parameter_names(names, allowed, source=str(args.spec))
+        check_against_model(spec)
+        if args.workers is not None:
+            WORKERS.check(args.workers, "--workers")
+        if args.scheduler is not None:
+            check_scheduler_address(args.scheduler)
+        out = check_output_path(args.out or DEFAULT_RESULTS_ROOT / spec.name)
+    except SimInputError as exc:
         _err(str(exc))
-        return 2
-    if args.workers is not None and args.workers < 1:
-        _err("--workers must be >= 1")
         return 2
     n = len(sweep.runs())
     if args.dry_run:
@@ -154,7 +165,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             f"= {n} runs"
         )
         return 0
-    out = args.out or DEFAULT_RESULTS_ROOT / spec.name
     if args.serial:
         executor = "serial"
     elif args.scheduler:
@@ -169,6 +179,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             scheduler=args.scheduler,
             force_new=args.force_new,
             progress=wants_progress(args),
+            allow_import=args.allow_import,
         )
     except SweepStateError as exc:
         _err(str(exc))
@@ -195,12 +206,16 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
     png = args.out or args.results_dir / "sensitivity.png"
     try:
+        RESAMPLES.check(args.resamples, "--resamples")
+        check_output_path(Path(png).parent, "--out")
+        if Path(png).is_dir():
+            raise SimInputError(f"--out {png}: is a folder; allowed a .png file name")
         df = analyze_sensitivity(args.results_dir, args.outcomes, out_png=png, num_resamples=args.resamples)
     except (SweepStateError, ValueError) as exc:
         _err(str(exc))
         return 2
     csv = Path(png).with_suffix(".csv")
-    df.to_csv(csv, index=False)
+    atomic_write(csv, lambda p: df.to_csv(p, index=False))
     with_conf = df.assign(conf=df["conf"].round(3), value=df["value"].round(3))
     print(with_conf.to_string(index=False))
     logger.info("wrote %s and %s", png, csv)

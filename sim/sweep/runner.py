@@ -20,8 +20,12 @@ from typing import Any
 
 import pandas as pd
 
+from sim.atomic import check_output_path
 from sim.console import logger, progress_bar
+from sim.limits import WORKERS
+from sim.procs import FolderLock, FolderLockedError, terminate_on_signals
 from sim.sweep import store
+from sim.sweep.checks import check_model_allowed
 from sim.sweep.design import Design, expand, replicate_seeds, run_call
 from sim.sweep.executors import EXECUTORS, run_dask, run_processes, run_serial
 from sim.sweep.spec import SweepSpec, SweepSpecError, load_spec, parse_spec
@@ -162,6 +166,7 @@ class Sweep:
         *,
         force_new: bool = False,
         progress: bool = True,
+        allow_import: bool | None = None,
     ) -> SweepReport:
         """Run every run not yet finished in ``out_dir`` and save the results.
 
@@ -178,6 +183,8 @@ class Sweep:
             force_new: If ``out_dir`` holds a different spec's results, move them
                 aside to ``<out_dir>.superseded-<time>`` instead of refusing.
             progress: Show the progress bar on stderr (only drawn when stderr is a terminal).
+            allow_import: Let the spec's ``model`` import code other than the project's registered
+                model (default: only for specs built in Python, never for spec files).
 
         Returns:
             A :class:`SweepReport`.
@@ -190,7 +197,22 @@ class Sweep:
             executor = "dask"
         if executor not in EXECUTORS:
             raise ValueError(f"executor must be one of {EXECUTORS}, got {executor!r}")
-        out = Path(out_dir)
+        check_model_allowed(self.spec, allow_import)
+        if workers is not None:
+            WORKERS.check(workers, "workers")
+        out = check_output_path(out_dir)
+        try:
+            lock = FolderLock(out, "sim sweep").__enter__()  # one session per folder; dropped if killed
+        except FolderLockedError as exc:
+            raise store.SweepStateError(str(exc)) from None
+        try:
+            with terminate_on_signals():
+                return self._run_locked(out, executor, workers, scheduler, force_new, progress)
+        finally:
+            lock.__exit__(None, None, None)
+
+    def _run_locked(self, out: Path, executor: str, workers: int | None, scheduler: Any, force_new: bool,
+                    progress: bool) -> SweepReport:
         t0 = time.perf_counter()
         manifest = self._prepare(out, force_new)
         store.clean_temp_files(out)

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.atomic import atomic_write
 from sim.sweep import store
 
 TIDY_COLUMNS = ["scenario", "outcome", "parameter", "index", "value", "conf"]
@@ -185,7 +186,7 @@ def plot_sensitivity(df: pd.DataFrame, path: str | Path, title: str = "") -> Pat
         fig.suptitle(title)
     fig.tight_layout()
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
+    fmt = path.suffix.lstrip(".").lower() or "png"
+    atomic_write(path, lambda p: fig.savefig(p, dpi=120, format=fmt))
     plt.close(fig)
     return path

@@ -13,11 +13,14 @@ import difflib
 import hashlib
 import json
 import math
-import tomllib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from sim.errors import SimInputError, read_toml
+from sim.limits import REPLICATES, SAMPLES, SEED, SWEEP_RUNS, YEARS
 
 DESIGNS = ("factorial", "lhs", "sobol", "morris")
 SAMPLED_DESIGNS = ("lhs", "sobol", "morris")
@@ -44,10 +47,12 @@ SWEEP_DEFAULTS: dict[str, Any] = {
     "morris_levels": 4,
 }
 PARAMETER_KEYS = ("levels", "range", "log", "value")
+# A sweep's name becomes its results folder under --out: a plain name, never a path.
+PLAIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 SCENARIO_KEYS = ("policies", "description")
 
 
-class SweepSpecError(ValueError):
+class SweepSpecError(SimInputError):
     """A sweep specification is invalid.
 
     Attributes:
@@ -184,11 +189,9 @@ def load_spec(path: str | Path) -> SweepSpec:
     """
     path = Path(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SweepSpecError(str(path), ["file not found"]) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SweepSpecError(str(path), [f"not valid TOML: {exc}"]) from None
+        raw = read_toml(path, "sweep spec")
+    except SimInputError as exc:
+        raise SweepSpecError(str(path), [str(exc).removeprefix(f"{path}: ")]) from None
     return parse_spec(raw, source=str(path))
 
 
@@ -245,14 +248,19 @@ def _check_sweep(raw: Any, bad: list[str]) -> dict[str, Any]:
         if not ok:
             bad.append(f"[sweep].{key} = {s[key]!r}: {allowed}")
 
-    need("name", isinstance(s["name"], str) and s["name"].strip() != "", "required, a non-empty string")
+    need("name", isinstance(s["name"], str) and bool(PLAIN_NAME.match(s["name"])),
+         "required, a plain name (letters, digits, '.', '_', '-'; at most 100; not starting with '.' or '-'): "
+         "it names the results folder under --out, so never a path")
     need("description", isinstance(s["description"], str), "must be a string")
     need("region", isinstance(s["region"], str) and s["region"] != "", "must be a non-empty string")
     need("base_year", _is_int(s["base_year"]), "must be an integer year")
-    need("years", _is_int(s["years"]) and s["years"] >= 1, "must be an integer >= 1")
+    need("years", _is_int(s["years"]) and 1 <= s["years"] <= YEARS.hi, f"must be a whole number from 1 to "
+         f"{YEARS.hi:g} ({YEARS.reason})")
     need("design", s["design"] in DESIGNS, f"allowed: {', '.join(DESIGNS)}")
-    need("replicates", _is_int(s["replicates"]) and s["replicates"] >= 1, "must be an integer >= 1")
-    need("root_seed", _is_int(s["root_seed"]) and s["root_seed"] >= 0, "must be an integer >= 0")
+    need("replicates", _is_int(s["replicates"]) and REPLICATES.problem(s["replicates"], "") is None,
+         f"must be {REPLICATES.allowed()}")
+    need("root_seed", _is_int(s["root_seed"]) and SEED.problem(s["root_seed"], "") is None,
+         f"must be {SEED.allowed()}")
     for key in ("keep_council_months", "include_baseline", "second_order"):
         need(key, isinstance(s[key], bool), "must be true or false")
     need(
@@ -277,7 +285,8 @@ def _check_sweep(raw: Any, bad: list[str]) -> dict[str, Any]:
     )
     if s["design"] in SAMPLED_DESIGNS:
         n = s["samples"]
-        need("samples", _is_int(n) and n >= 1, f"required for design {s['design']!r}: an integer N >= 1")
+        need("samples", _is_int(n) and SAMPLES.problem(n, "") is None,
+             f"required for design {s['design']!r}: {SAMPLES.allowed()}")
         if s["design"] == "sobol" and _is_int(n) and n >= 1 and n & (n - 1):
             need("samples", False, "must be a power of 2 for a sobol (Saltelli) design")
     elif s["samples"] is not None and s["design"] in DESIGNS:
@@ -421,6 +430,13 @@ def parse_spec(raw: Mapping[str, Any], *, source: str = "<python>") -> SweepSpec
         for ref in sorted(set().union(*(_lever_refs(p) for p in pols)) if pols else set()):
             if ref not in names:
                 bad.append(f"policy value '{LEVER_PREFIX}{ref}': no such parameter ({_suggest(ref, sorted(names))})")
+    if not bad:
+        from sim.sweep.checks import estimated_runs
+
+        n_runs = estimated_runs(s, params, len(scenarios) + (1 if s["include_baseline"] or not scenarios else 0))
+        if n_runs > SWEEP_RUNS.hi:
+            bad.append(f"the design has about {n_runs:,} runs (points x replicates x scenarios); allowed at most "
+                       f"{SWEEP_RUNS.hi:,g} ({SWEEP_RUNS.reason})")
     if bad:
         raise SweepSpecError(source, bad)
     return SweepSpec(

@@ -24,9 +24,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import os
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +34,7 @@ import pyarrow as pa
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
+from sim.atomic import atomic_write, clean_stale
 from sim.sweep.spec import SweepSpec
 
 MANIFEST = "manifest.json"
@@ -63,35 +62,6 @@ def results_schema(spec: SweepSpec) -> pa.Schema:
     fields += [pa.field(o, pa.float64()) for o in spec.outcomes]
     fields.append(pa.field("elapsed_s", pa.float64()))
     return pa.schema(fields, metadata={"sweep": spec.name, "spec_hash": spec.hash()})
-
-
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):  # not supported on every platform/filesystem
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Write ``path`` atomically via a hidden temporary file in the same directory.
-
-    Args:
-        path: Final destination.
-        write: Callback that writes the full content to the path it is given.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-    _fsync_dir(path.parent)
 
 
 def write_table(path: Path, table: pa.Table) -> None:
@@ -179,16 +149,8 @@ def done_run_ids(out_dir: str | Path) -> set[str]:
 
 
 def clean_temp_files(out_dir: str | Path) -> int:
-    """Delete leftover temporary files from an interrupted session; return how many."""
-    n = 0
-    for sub in (RUNS_DIR, MONTHS_DIR, "."):
-        d = Path(out_dir) / sub
-        if d.is_dir():
-            for p in d.glob(".*.tmp"):
-                with contextlib.suppress(FileNotFoundError):
-                    p.unlink()
-                    n += 1
-    return n
+    """Delete leftover temporary files of sessions that no longer run; return how many."""
+    return sum(clean_stale(Path(out_dir) / sub) for sub in (RUNS_DIR, MONTHS_DIR, "."))
 
 
 def council_month_part(spec: SweepSpec, run: dict[str, Any], months: pd.DataFrame) -> pa.Table:
