@@ -34,10 +34,14 @@ FLOAT_COLUMNS = (
     # each council's identity and base state (sim.build.build_identity)
     "leave_identity",  # multiplier on the hazards of leaving the profession and of searching
     "hire_identity",  # multiplier on hiring from outside
+    "leave_identity_year1", "hire_identity_year1",  # the two for the first year
+    "leave_identity_long", "hire_identity_long",  # the two once the council's fading effect has gone
     "agency_base_fte",  # agency FTE at the census
     "agency_drift",  # log-change of agency cover over the first year toward the council's forecast
     "demand_drift",  # log-change of open cases over the first year toward the council's forecast caseload
     "workload_gap0_fte",  # workload gap at the census: FTE needed at the census caseload less FTE in post
+    "judgement_posts_log",  # log-change of funded posts carried from Inadequate judgements (sim.ofsted)
+    "judgement_agency_log",  # log-change of agency cover carried from Inadequate judgements
     "perm_fte_census",  # FTE in post at the census
     "caseload_norm",  # caseload at the census (the council's own norm)
     "base_log_pay",  # log pay with incentives at the census

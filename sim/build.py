@@ -175,6 +175,8 @@ def build_identity(m: WorkforceModel) -> None:
       England's (the mean of the census years to the base year) times its forecast ratio to England,
       which the census history shrinks toward the structural prediction. The multiplier on the hazards
       of leaving the profession and of searching is forecast / ``T_s``.
+    * Both fade after the first year toward the council's permanent effect alone (``*_long``), by the
+      persistence ``rho`` the census shows for each rate (about 0.5 a year): see :func:`fade_identity`.
     * ``hire_identity``: the same for starters. The forecast of all starters less the movers the council
       can expect from other councils and the agency workers it can expect to convert is what it must
       hire from outside; the multiplier is that over the matching function's prediction.
@@ -199,8 +201,8 @@ def build_identity(m: WorkforceModel) -> None:
     c.agency_base_fte[:a] = c.agency_fte[:a]
     c.base_log_pay[:] = m.log_pay()
     c.base_attractiveness[:a] = attractiveness(m)
-    c.leave_identity[:] = 1.0
-    c.hire_identity[:] = 1.0
+    for column in (c.leave_identity, c.hire_identity, c.leave_identity_long, c.hire_identity_long):
+        column[:] = 1.0
     codes = [agent.code for agent in m.council_agents[:a]]
     eff = council_effects(m.base_year).reindex(codes)
     weight = p.council_identity
@@ -223,17 +225,21 @@ def build_identity(m: WorkforceModel) -> None:
     t_s = 12 * np.bincount(e, weights=f * (exit_h + search * (1 - prob[:, 0])), minlength=a)[:a]
     t_s /= np.maximum(fte_sum, 1e-9)
 
-    def council_forecast(rate: str, structural: np.ndarray) -> np.ndarray:
-        """England's forecast rate x the council's forecast ratio, shrunk toward the structural ratio."""
+    def council_forecast(rate: str, structural: np.ndarray, horizon: str = "") -> np.ndarray:
+        """England's forecast rate x the council's forecast ratio, shrunk toward the structural ratio
+        (next year's; ``horizon="_long"``: the council's permanent effect alone)."""
         ok = np.isfinite(structural) & (structural > 0) & (fte_sum > 0)
         mean = np.average(structural[ok], weights=fte_sum[ok]) if ok.any() else 1.0
         q = np.log(np.where(ok, structural, mean) / mean)
-        y_hat, own = (np.nan_to_num(eff[f"{rate}_{k}"].to_numpy(float)) for k in ("y_hat", "weight"))
+        names = ("y_long", "weight_long") if horizon == "_long" else ("y_hat", "weight")
+        y_hat, own = (np.nan_to_num(eff[f"{rate}_{k}"].to_numpy(float)) for k in names)
         return national_forecast(m.base_year, rate) * np.exp(y_hat + (1 - own) * q)
 
     perm = np.maximum(c.perm_fte[:a], 1e-9)
-    leave = council_forecast("leave", t_s)
+    leave = council_forecast("leave", t_s, "_hat")
     c.leave_identity[:a] = _scaled(leave / np.maximum(t_s, 1e-9), weight, t_s > 0)
+    c.leave_identity_long[:a] = _scaled(council_forecast("leave", t_s, "_long") / np.maximum(t_s, 1e-9), weight,
+                                        t_s > 0)
     # movers each council can expect from the others, at the searchers' identity-scaled rates
     searching = f * search * c.leave_identity[e]
     moves_in = 12 * np.bincount(option.ravel(), weights=np.repeat(searching, option.shape[1]) * prob[:, 1:-1].ravel(),
@@ -243,15 +249,31 @@ def build_identity(m: WorkforceModel) -> None:
     outside = 12 * (p.hire_per_leaver * leave * perm / 12 + p.hire_vacancy_fill_per_month
                     * c.vacancy_fte[:a])
     converts = c.agency_fte[:a] * 12 / p.agency_placement_months * p.agency_convert_prob
-    starters = council_forecast("hire", (outside + moves_in + converts) / perm) * perm
-    needed = np.maximum(starters - moves_in - converts, 0.1 * starters)
-    c.hire_identity[:a] = _scaled(needed / np.maximum(outside, 1e-9), weight, outside > 0)
+    for horizon, column in (("_hat", c.hire_identity), ("_long", c.hire_identity_long)):
+        starters = council_forecast("hire", (outside + moves_in + converts) / perm, horizon) * perm
+        needed = np.maximum(starters - moves_in - converts, 0.1 * starters)
+        column[:a] = _scaled(needed / np.maximum(outside, 1e-9), weight, outside > 0)
+    c.leave_identity_year1[:] = c.leave_identity
+    c.hire_identity_year1[:] = c.hire_identity
 
     # agency cover drifts from the census rate toward the council's forecast over the first year
     drift = (eff["agency_y_hat"] - eff["agency_y_base"]).to_numpy(float)
     c.agency_drift[:a] = weight * np.clip(np.nan_to_num(drift), -1.0, 1.0)
     drift = (eff["caseload_y_hat"] - eff["caseload_y_base"]).to_numpy(float)
     c.demand_drift[:a] = weight * np.clip(np.nan_to_num(drift), -0.5, 0.5)
+
+
+def fade_identity(m: WorkforceModel) -> None:
+    """After the first year, each council's leaving and hiring multipliers move from next year's
+    forecast toward its permanent effect: ``log k(t) = log k_long + (log k_1 - log k_long) * rho^((t - 12) / 12)``,
+    with ``rho`` the year-to-year persistence of the fading council effect in the census (sim.identity)."""
+    if m.tick <= 12:
+        return
+    c, a = m.councils, m.councils.n_active
+    for rate, now, first, long in (("leave", c.leave_identity, c.leave_identity_year1, c.leave_identity_long),
+                                   ("hire", c.hire_identity, c.hire_identity_year1, c.hire_identity_long)):
+        keep = m.identity_persistence[rate] ** ((m.tick - 12) / 12)
+        now[:a] = long[:a] * (first[:a] / long[:a]) ** keep
 
 
 def _scaled(ratio: np.ndarray, weight: float, ok: np.ndarray) -> np.ndarray:

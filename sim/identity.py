@@ -116,7 +116,9 @@ def predict(y: pd.DataFrame, noise: pd.DataFrame, cov: Covariance, target_year: 
 
     Returns a frame indexed by code with ``y_hat`` (the forecast log ratio), ``weight`` (the
     predictor's total weight on the council's own data: 0 = pure national pattern), ``years`` and
-    ``y_base`` (the council's log ratio in the year before ``target_year``, NaN if missing).
+    ``y_base`` (the council's log ratio in the year before ``target_year``, NaN if missing), and
+    ``y_long``, ``weight_long``: the same for the council's permanent effect alone (what its forecast
+    tends to as the fading part dies away, by ``rho`` a year).
     """
     last = target_year - 1
     years = np.array(y.columns, dtype=float)
@@ -124,16 +126,19 @@ def predict(y: pd.DataFrame, noise: pd.DataFrame, cov: Covariance, target_year: 
     for code, row in y.iterrows():
         ok = row.notna().to_numpy()
         if not ok.any():
-            rows.append((code, 0.0, 0.0, 0, np.nan))
+            rows.append((code, 0.0, 0.0, 0, np.nan, 0.0, 0.0))
             continue
         t, v = years[ok], row.to_numpy(float)[ok]
         s = cov.lag(t[:, None] - t[None, :])
         s[np.diag_indices_from(s)] = cov.tau2 + cov.gamma2 + cov.sigma2 + noise.loc[code].to_numpy(float)[ok]
         k = cov.lag(target_year - t)
         beta = np.linalg.solve(s, k)
+        beta_long = np.linalg.solve(s, np.full(t.size, cov.tau2))  # the permanent effect's predictor
         y_base = float(row[last]) if last in row.index and np.isfinite(row[last]) else np.nan
-        rows.append((code, float(beta @ v), float(beta.sum()), int(ok.sum()), y_base))
-    return pd.DataFrame(rows, columns=["code", "y_hat", "weight", "years", "y_base"]).set_index("code")
+        rows.append((code, float(beta @ v), float(beta.sum()), int(ok.sum()), y_base, float(beta_long @ v),
+                     float(beta_long.sum())))
+    return pd.DataFrame(rows, columns=["code", "y_hat", "weight", "years", "y_base", "y_long", "weight_long"]
+                        ).set_index("code")
 
 
 @lru_cache(maxsize=16)

@@ -105,6 +105,7 @@ class WorkforceModel(mesa.Model):
         self._cache.clear()
         self.establishment_growth = identity.establishment_growth(self.base_year)  # a year, log
         self.agency_theta = identity.agency_gap_cover_share(self.base_year)
+        self.identity_persistence = {k: v.rho for k, v in identity.covariances(self.base_year).items()}
         self.establishment_follows = identity.establishment_staffing_share(self.base_year)
         self.councils.perm_fte_before[:] = self.councils.perm_fte
         self.policies: list[Any] = []

@@ -82,19 +82,27 @@ def next_grades(process: InspectionProcess, grade: np.ndarray, pressure: np.ndar
 
 def apply_judgement(m, index: np.ndarray, new_grade: np.ndarray) -> None:
     """Set the grade of councils ``index`` (a judgement published this month) and apply the estimated
-    effects of entering or leaving Inadequate on funded posts and agency cover."""
+    effects of entering or leaving Inadequate on funded posts and agency cover.
+
+    The effects do not compound over repeated judgements: each council carries the log-change it has
+    been given (``judgement_posts_log``, ``judgement_agency_log``), entering Inadequate raises it to the
+    entry effect (not beyond), and leaving Inadequate applies the exit effect (not below zero), so a
+    council that goes in and out of Inadequate does not ratchet its posts or agency use up."""
     c = m.councils
     index, new_grade = np.asarray(index, dtype=np.intp), np.asarray(new_grade, dtype=np.int64)
     old = c.grade[index].copy()
     eff = inspection_process().effects
-    for mask, post, agency in (((new_grade == INADEQUATE) & (old != INADEQUATE), "establishment_to_inadequate",
-                                "agency_to_inadequate"),
-                               ((old == INADEQUATE) & (new_grade != INADEQUATE), "establishment_out_of_inadequate",
-                                "agency_out_of_inadequate")):
-        i = index[mask]
-        if i.size and m.p.judgement_effects:
-            c.establishment_fte[i] *= np.exp(eff[post] * m.p.judgement_effects)
-            c.agency_base_fte[i] *= np.exp(eff[agency] * m.p.judgement_effects)
+    k = m.p.judgement_effects
+    entering = (new_grade == INADEQUATE) & (old != INADEQUATE)
+    leaving = (old == INADEQUATE) & (new_grade != INADEQUATE)
+    for carried, column, (up, down) in (
+            (c.judgement_posts_log, c.establishment_fte, ("establishment_to_inadequate",
+                                                          "establishment_out_of_inadequate")),
+            (c.judgement_agency_log, c.agency_base_fte, ("agency_to_inadequate", "agency_out_of_inadequate"))):
+        target = np.where(entering, np.maximum(carried[index], k * eff[up]),
+                          np.where(leaving, np.maximum(carried[index] + k * eff[down], 0.0), carried[index]))
+        column[index] *= np.exp(target - carried[index])
+        carried[index] = target
     c.grade[index] = new_grade
     c.grade_tick[index] = m.tick
 

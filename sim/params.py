@@ -96,7 +96,7 @@ SPECS: dict[str, Spec] = {
                           "assumption"),
     "exit_overload_per_case": Spec(0.008, 0, 2, "log-increase in exit hazard per case above tolerable",
                                    CASELOAD_SOURCE),
-    "exit_pay_elasticity": Spec(0.8, 0, 10, "elasticity of the hazard of leaving the profession to the "
+    "exit_pay_elasticity": Spec(1.4, 0, 10, "elasticity of the hazard of leaving the profession to the "
                                 "council's pay (with incentives) relative to its base-year pay",
                                 "external: pinned with b_pay to published separation elasticities "
                                 "(docs/ODD.md; experiments/validation/pay_elasticities.py)"),

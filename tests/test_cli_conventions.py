@@ -135,7 +135,8 @@ def test_progress_is_drawn_on_a_terminal_and_quiet_silences_it(tmp_path, monkeyp
     for flag in ("--quiet", "--no-progress"):
         silent = FakeTerminal()
         monkeypatch.setattr(sys, "stderr", silent)
-        assert cli.main(["run", "--region", REGION, "--years", "1", "--out", str(tmp_path / flag.strip("-")), flag]) == 0
+        out = str(tmp_path / flag.strip("-"))
+        assert cli.main(["run", "--region", REGION, "--years", "1", "--out", out, flag]) == 0
         assert "12/12" not in silent.getvalue()
         assert ("sim: wrote" in silent.getvalue()) == (flag == "--no-progress")
 

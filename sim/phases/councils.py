@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..build import fade_identity
 from ..data import GRADE_REPUTATION
 from ..ofsted import apply_judgement, inspection_process, next_grades
 from ..workers import PERM
@@ -46,6 +47,7 @@ def councils_phase(m: WorkforceModel) -> None:
     if m.tick <= 12:  # open cases drift toward the council's own forecast caseload over the first year
         c.cases[:a] *= np.exp(c.demand_drift[:a] / 12)
     update_establishment(m)
+    fade_identity(m)
     m.recount()
 
     # Inspections on the schedule the judgements data show; the new grade from the observed transitions.

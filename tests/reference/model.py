@@ -198,14 +198,21 @@ class ReferenceModel(mesa.Model):
 
     def judge(self, i: int, grade: int) -> None:
         """A judgement: entering or leaving Inadequate moves funded posts and agency cover by the
-        estimated effects (sim.ofsted)."""
+        estimated effects (sim.ofsted), without compounding over repeated judgements."""
         c, effects, k = self.c, self.inspections.effects, self.p.judgement_effects
-        if grade == INADEQUATE and c.grade[i] != INADEQUATE:
-            c.establishment_fte[i] *= math.exp(k * effects["establishment_to_inadequate"])
-            c.agency_base_fte[i] *= math.exp(k * effects["agency_to_inadequate"])
-        elif c.grade[i] == INADEQUATE and grade != INADEQUATE:
-            c.establishment_fte[i] *= math.exp(k * effects["establishment_out_of_inadequate"])
-            c.agency_base_fte[i] *= math.exp(k * effects["agency_out_of_inadequate"])
+        entering = grade == INADEQUATE and c.grade[i] != INADEQUATE
+        leaving = c.grade[i] == INADEQUATE and grade != INADEQUATE
+        for carried, column, up, down in ((c.judgement_posts_log, c.establishment_fte, "establishment_to_inadequate",
+                                           "establishment_out_of_inadequate"),
+                                          (c.judgement_agency_log, c.agency_base_fte, "agency_to_inadequate",
+                                           "agency_out_of_inadequate")):
+            target = carried[i]
+            if entering:
+                target = max(carried[i], k * effects[up])
+            elif leaving:
+                target = max(carried[i] + k * effects[down], 0.0)
+            column[i] *= math.exp(target - carried[i])
+            carried[i] = target
         c.grade[i], c.grade_tick[i] = grade, self.tick
 
     def turnover_estimate(self, i: int) -> float:
