@@ -21,7 +21,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from . import build, collect, identity, kernels
+from . import build, collect, identity, kernels, ofsted
 from .data import CENSUS_YEARS, load_seeds
 from .errors import SimInputError
 from .input_checks import check_model_args
@@ -106,6 +106,7 @@ class WorkforceModel(mesa.Model):
         self.establishment_growth = identity.establishment_growth(self.base_year)  # a year, log
         self.agency_theta = identity.agency_gap_cover_share(self.base_year)
         self.identity_persistence = {k: v.rho for k, v in identity.covariances(self.base_year).items()}
+        self.inspections = ofsted.inspection_process()  # read once, here, not in the first month
         self.establishment_follows = identity.establishment_staffing_share(self.base_year)
         self.councils.perm_fte_before[:] = self.councils.perm_fte
         self.policies: list[Any] = []

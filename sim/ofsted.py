@@ -91,7 +91,7 @@ def apply_judgement(m, index: np.ndarray, new_grade: np.ndarray) -> None:
     c = m.councils
     index, new_grade = np.asarray(index, dtype=np.intp), np.asarray(new_grade, dtype=np.int64)
     old = c.grade[index].copy()
-    eff = inspection_process().effects
+    eff = m.inspections.effects
     k = m.p.judgement_effects
     entering = (new_grade == INADEQUATE) & (old != INADEQUATE)
     leaving = (old == INADEQUATE) & (new_grade != INADEQUATE)

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..build import fade_identity
 from ..data import GRADE_REPUTATION
-from ..ofsted import apply_judgement, inspection_process, next_grades
+from ..ofsted import apply_judgement, next_grades
 from ..workers import PERM
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ def councils_phase(m: WorkforceModel) -> None:
     m.recount()
 
     # Inspections on the schedule the judgements data show; the new grade from the observed transitions.
-    process = inspection_process()
+    process = m.inspections
     u = m.streams.uniform("inspection", m.tick, np.arange(a))
     inspected = np.flatnonzero(u < process.inspection_probability(c.grade[:a], m.tick - c.grade_tick[:a]))
     if inspected.size:
