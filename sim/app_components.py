@@ -274,13 +274,14 @@ def neighbours_of(m: WorkforceModel, index: int) -> list[int]:
 def neighbour_figure(m: WorkforceModel, index: int, measure: str, size: tuple[float, float] = (5.6, 4.8)
                      ) -> Figure:
     """``measure`` over time for council ``index`` (thick red: policy solid, baseline dashed) and its
-    simulated neighbours (thin, policy arm); below, policy minus baseline for each of them."""
+    simulated neighbours (thin: policy solid, baseline dashed); below, policy minus baseline for each."""
     spec = MEASURES[measure]
     series, base = arm_series(m, measure, "policy"), arm_series(m, measure, "baseline")
     x = _dates(month_axis(m))
     fig, ax, diff = _chart(size, bottom=0.24)
     for j, k in enumerate(neighbours_of(m, index)):
         ax.plot(x, series[:, k], lw=1, color=f"C{j % 10}", alpha=0.8, label=m.council_agents[k].name)
+        ax.plot(x, base[:, k], lw=0.8, color=f"C{j % 10}", alpha=0.6, ls="--")
         diff.plot(x, series[:, k] - base[:, k], lw=1, color=f"C{j % 10}", alpha=0.8)
     marker = "." if len(x) < 3 else None
     name = m.council_agents[index].name

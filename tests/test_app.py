@@ -134,6 +134,10 @@ def test_figures_and_tables_for_every_measure_and_arm():
             app_map.map_layers(m, measure, arm)
         app_export.map_figure(m, measure, m.focus, arm="policy")
         app_components.neighbour_figure(m, m.focus, measure)
+    # the council against its neighbours, both arms: a dashed baseline line for each of them too
+    fig = app_components.neighbour_figure(m, m.focus, "turnover")
+    dashed = [ln for ln in fig.axes[0].get_lines() if ln.get_linestyle() == "--"]
+    assert len(dashed) == len(app_components.neighbours_of(m, m.focus)) + 1
     app_components.region_figure(m)
     rates = app_components.region_rates(m)
     summary = m.results.summary(last_months=1)
