@@ -135,7 +135,7 @@ def test_figures_and_tables_for_every_measure_and_arm():
         app_export.map_figure(m, measure, m.focus, arm="policy")
         app_components.neighbour_figure(m, m.focus, measure)
     # the council against its neighbours, both arms: a dashed baseline line for each of them too
-    fig = app_components.neighbour_figure(m, m.focus, "turnover")
+    fig = app_components.neighbour_figure(m, m.focus, "vacancy rate %")
     dashed = [ln for ln in fig.axes[0].get_lines() if ln.get_linestyle() == "--"]
     assert len(dashed) == len(app_components.neighbours_of(m, m.focus)) + 1
     app_components.region_figure(m)
