@@ -42,6 +42,7 @@ FLOAT_COLUMNS = (
     "workload_gap0_fte",  # workload gap at the census: FTE needed at the census caseload less FTE in post
     "judgement_posts_log",  # log-change of funded posts carried from Inadequate judgements (sim.ofsted)
     "judgement_agency_log",  # log-change of agency cover carried from Inadequate judgements
+    "judgement_posts_target", "judgement_agency_target",  # the log-changes the two are moving toward
     "perm_fte_census",  # FTE in post at the census
     "caseload_norm",  # caseload at the census (the council's own norm)
     "base_log_pay",  # log pay with incentives at the census

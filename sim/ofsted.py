@@ -15,7 +15,8 @@ docs/ofsted_process.md gives the method and caveats. The model reads three thing
   around real judgements): entering Inadequate raises funded posts by about 11% (se 2%) and agency
   use (log +0.49, se 0.14; part of it a pre-trend); leaving Inadequate lowers funded posts by 6% (se
   1.5%) and agency use (log -0.26, se 0.11). No judgement moves turnover detectably (Inadequate:
-  +0.7 points, se 1.3), so the model's Inadequate exit multiplier defaults to 1.
+  +0.7 points, se 1.3), so the model's Inadequate exit multiplier defaults to 1. The effects phase in
+  over a year (the estimates pool census years 0-3 after a judgement; a year is an assumption).
 """
 
 from __future__ import annotations
@@ -80,14 +81,18 @@ def next_grades(process: InspectionProcess, grade: np.ndarray, pressure: np.ndar
     return np.minimum((cum < u[:, None]).sum(axis=1), len(GRADES) - 1)
 
 
-def apply_judgement(m, index: np.ndarray, new_grade: np.ndarray) -> None:
-    """Set the grade of councils ``index`` (a judgement published this month) and apply the estimated
-    effects of entering or leaving Inadequate on funded posts and agency cover.
+JUDGEMENT_PHASE_IN_MONTHS = 12  # the event study pools census years 0-3 after a judgement; assumption: a year to act
 
-    The effects do not compound over repeated judgements: each council carries the log-change it has
-    been given (``judgement_posts_log``, ``judgement_agency_log``), entering Inadequate raises it to the
-    entry effect (not beyond), and leaving Inadequate applies the exit effect (not below zero), so a
-    council that goes in and out of Inadequate does not ratchet its posts or agency use up."""
+
+def apply_judgement(m, index: np.ndarray, new_grade: np.ndarray) -> None:
+    """Set the grade of councils ``index`` (a judgement published this month) and set the estimated
+    effects of entering or leaving Inadequate on funded posts and agency cover as targets, reached over
+    ``JUDGEMENT_PHASE_IN_MONTHS`` (see :func:`phase_in_judgements`).
+
+    The effects do not compound over repeated judgements: each council's target log-change
+    (``judgement_posts_target``, ``judgement_agency_target``) is raised to the entry effect on entering
+    Inadequate (not beyond) and lowered by the exit effect on leaving it (not below zero), so a council
+    that goes in and out of Inadequate does not ratchet its posts or agency use up."""
     c = m.councils
     index, new_grade = np.asarray(index, dtype=np.intp), np.asarray(new_grade, dtype=np.int64)
     old = c.grade[index].copy()
@@ -95,16 +100,29 @@ def apply_judgement(m, index: np.ndarray, new_grade: np.ndarray) -> None:
     k = m.p.judgement_effects
     entering = (new_grade == INADEQUATE) & (old != INADEQUATE)
     leaving = (old == INADEQUATE) & (new_grade != INADEQUATE)
-    for carried, column, (up, down) in (
-            (c.judgement_posts_log, c.establishment_fte, ("establishment_to_inadequate",
-                                                          "establishment_out_of_inadequate")),
-            (c.judgement_agency_log, c.agency_base_fte, ("agency_to_inadequate", "agency_out_of_inadequate"))):
-        target = np.where(entering, np.maximum(carried[index], k * eff[up]),
-                          np.where(leaving, np.maximum(carried[index] + k * eff[down], 0.0), carried[index]))
-        column[index] *= np.exp(target - carried[index])
-        carried[index] = target
+    for target, (up, down) in ((c.judgement_posts_target, ("establishment_to_inadequate",
+                                                            "establishment_out_of_inadequate")),
+                               (c.judgement_agency_target, ("agency_to_inadequate", "agency_out_of_inadequate"))):
+        target[index] = np.where(entering, np.maximum(target[index], k * eff[up]),
+                                 np.where(leaving, np.maximum(target[index] + k * eff[down], 0.0), target[index]))
     c.grade[index] = new_grade
     c.grade_tick[index] = m.tick
 
 
-__all__ = ["INADEQUATE", "InspectionProcess", "apply_judgement", "inspection_process", "next_grades"]
+def phase_in_judgements(m) -> None:
+    """Move each council's carried judgement effect a step toward its target (at most a twelfth of the
+    entry effect a month), scaling funded posts and agency cover by the step."""
+    c, eff, k = m.councils, m.inspections.effects, m.p.judgement_effects
+    for carried, target, column, up in (
+            (c.judgement_posts_log, c.judgement_posts_target, c.establishment_fte, "establishment_to_inadequate"),
+            (c.judgement_agency_log, c.judgement_agency_target, c.agency_base_fte, "agency_to_inadequate")):
+        gap = target - carried
+        if not gap.any():
+            continue
+        step = np.clip(gap, -abs(k * eff[up]) / JUDGEMENT_PHASE_IN_MONTHS, abs(k * eff[up]) / JUDGEMENT_PHASE_IN_MONTHS)
+        column *= np.exp(step)
+        carried += step
+
+
+__all__ = ["INADEQUATE", "InspectionProcess", "apply_judgement", "inspection_process", "next_grades",
+           "phase_in_judgements"]

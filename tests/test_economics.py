@@ -172,35 +172,40 @@ def test_agency_cover_follows_the_workload_gap():
 
 
 def test_an_inadequate_judgement_ends_and_moves_posts():
-    """Judged Inadequate at the start: funded posts rise by the estimated 11% at once, and the
-    judgement does not last: by eight years most seeds have been re-inspected out of Inadequate (the
-    judgements data: 13 of 14 re-inspected councils improved, median 44 months). With the Inadequate
-    row of the transition matrix forced to stay Inadequate, none leave it."""
+    """Judged Inadequate at the start: funded posts rise toward the estimated 11% over a year (a twelfth
+    of it in the first month, all of it by month 12), and the judgement does not last: by eight years most
+    seeds have been re-inspected out of Inadequate (the judgements data: 13 of 14 re-inspected councils
+    improved, median 44 months). With the Inadequate row of the transition matrix forced to stay
+    Inadequate, none leave it."""
     from sim import ofsted
 
-    def share_still_inadequate(stuck: bool) -> tuple[float, float]:
+    effect = ofsted.inspection_process().effects["establishment_to_inadequate"]
+
+    def share_still_inadequate(stuck: bool) -> tuple[float, list[float]]:
         process = ofsted.inspection_process()
         saved = process.transition.copy()
         if stuck:
             process.transition[ofsted.INADEQUATE] = np.eye(4)[ofsted.INADEQUATE]
         try:
-            still, jump = [], []
+            still, carried = [], []
             for seed in range(8):
                 m = WorkforceModel(region="bexley_cluster", seed=seed, months=96,
                                    policies=[OfstedJudgement(councils=["Bexley"], grade="Inadequate", start="2024-10")])
                 i = m.council_index("Bexley")
-                before = m.councils.establishment_fte[i]
                 m.step()
-                jump.append(m.councils.establishment_fte[i] / before)
-                m.run(months=95)
+                first = m.councils.judgement_posts_log[i]
+                m.run(months=11)
+                carried.append((first, m.councils.judgement_posts_log[i]))
+                m.run(months=84)
                 still.append(m.councils.grade[i] == ofsted.INADEQUATE)
-            return float(np.mean(still)), float(np.median(jump))
+            return float(np.mean(still)), carried
         finally:
             process.transition[:] = saved
 
-    share, jump = share_still_inadequate(stuck=False)
+    share, carried = share_still_inadequate(stuck=False)
     assert share <= 0.25, share
-    assert 1.08 < jump < 1.16, jump
+    first, after_a_year = carried[0]
+    assert first == pytest.approx(effect / 12) and after_a_year == pytest.approx(effect)
     stuck, _ = share_still_inadequate(stuck=True)
     assert stuck == 1.0
 

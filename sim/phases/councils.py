@@ -9,7 +9,7 @@ import numpy as np
 
 from ..build import fade_identity
 from ..data import GRADE_REPUTATION
-from ..ofsted import apply_judgement, next_grades
+from ..ofsted import apply_judgement, next_grades, phase_in_judgements
 from ..workers import PERM
 
 if TYPE_CHECKING:
@@ -59,6 +59,7 @@ def councils_phase(m: WorkforceModel) -> None:
         grade = next_grades(process, c.grade[inspected], workforce_pressure(m)[inspected],
                             p.inspection_pressure_weight, v)
         apply_judgement(m, inspected, grade)
+    phase_in_judgements(m)
 
     # Reputation drifts toward the value of the current grade.
     step = 1 - 0.5 ** (1 / p.reputation_halflife_months)

@@ -191,29 +191,39 @@ class ReferenceModel(mesa.Model):
                            for j in range(4)]
                 new = rnd.choices(range(4), weights=weights)[0]
                 self.judge(i, new)
+        self.phase_in()
         step = 1 - 0.5 ** (1 / p.reputation_halflife_months)
         for i in range(a):
             c.reputation[i] += (GRADE_REPUTATION[c.grade[i]] - c.reputation[i]) * step
         self._council_view()
 
     def judge(self, i: int, grade: int) -> None:
-        """A judgement: entering or leaving Inadequate moves funded posts and agency cover by the
-        estimated effects (sim.ofsted), without compounding over repeated judgements."""
+        """A judgement: entering or leaving Inadequate sets targets for funded posts and agency cover
+        (sim.ofsted's estimates, not compounding), reached a twelfth of the entry effect a month."""
         c, effects, k = self.c, self.inspections.effects, self.p.judgement_effects
         entering = grade == INADEQUATE and c.grade[i] != INADEQUATE
         leaving = c.grade[i] == INADEQUATE and grade != INADEQUATE
-        for carried, column, up, down in ((c.judgement_posts_log, c.establishment_fte, "establishment_to_inadequate",
-                                           "establishment_out_of_inadequate"),
-                                          (c.judgement_agency_log, c.agency_base_fte, "agency_to_inadequate",
-                                           "agency_out_of_inadequate")):
-            target = carried[i]
+        for target, up, down in ((c.judgement_posts_target, "establishment_to_inadequate",
+                                  "establishment_out_of_inadequate"),
+                                 (c.judgement_agency_target, "agency_to_inadequate", "agency_out_of_inadequate")):
             if entering:
-                target = max(carried[i], k * effects[up])
+                target[i] = max(target[i], k * effects[up])
             elif leaving:
-                target = max(carried[i] + k * effects[down], 0.0)
-            column[i] *= math.exp(target - carried[i])
-            carried[i] = target
+                target[i] = max(target[i] + k * effects[down], 0.0)
         c.grade[i], c.grade_tick[i] = grade, self.tick
+
+    def phase_in(self) -> None:
+        c, effects, k = self.c, self.inspections.effects, self.p.judgement_effects
+        for i in range(self.n_active):
+            for carried, target, column, up in (
+                    (c.judgement_posts_log, c.judgement_posts_target, c.establishment_fte,
+                     "establishment_to_inadequate"),
+                    (c.judgement_agency_log, c.judgement_agency_target, c.agency_base_fte, "agency_to_inadequate")):
+                most = abs(k * effects[up]) / 12
+                step = min(max(target[i] - carried[i], -most), most)
+                if step:
+                    column[i] *= math.exp(step)
+                    carried[i] += step
 
     def turnover_estimate(self, i: int) -> float:
         """Leavers over the last 12 months / FTE in post, topped up with the census rate."""
