@@ -98,9 +98,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .report import headline, write_summary_png, write_tables
 
     months = months_of_years(args.years, "--years")  # sim.limits: finite, at least a month, at most a century
-    folder = ResultsFolder(args.out, force=args.force, what="sim run")  # checked before the run, written whole after
+    # the inputs first (a bad region or parameter is the error to report), then the output folder, both
+    # before the run; the folder is written whole after it
     model = WorkforceModel(region=args.region, base_year=args.base_year, seed=args.seed, params_file=args.params,
                            params=parse_sets(args.set), validate=args.validate, months=months)
+    folder = ResultsFolder(args.out, force=args.force, what="sim run")
     with progress_bar(months, f"{model.region.name} {model.base_year}", "month", wants_progress(args)) as bar:
         model.run(months=months, progress=bar_callback(bar))
     print(headline(model))

@@ -351,12 +351,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from .cli import parse_sets
     from .console import bar_callback, logger, progress_bar, wants_progress
 
-    folder = ResultsFolder(args.out, force=args.force, what="sim compare") if args.out else None
     scen = load(args.scenario)
     base = scen.baseline() if str(args.baseline).lower() == "baseline" else load(args.baseline)
     sets = parse_sets(args.set)
     if sets:  # the same overrides in both, on top of each file's own
         scen, base = (replace(x, params={**x.params, **sets}) for x in (scen, base))
+    folder = ResultsFolder(args.out, force=args.force, what="sim compare") if args.out else None
     with progress_bar(args.replicates, "paired runs", "pair", wants_progress(args)) as bar:
         comp = compare(base, scen, replicates=args.replicates, workers=args.workers, council=args.council,
                        progress=bar_callback(bar))
