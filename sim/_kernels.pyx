@@ -321,19 +321,6 @@ def workload(Py_ssize_t a, const double[::1] perm_fte, const double[::1] agency_
             unallocated[c] = x if x > 0.0 else 0.0
 
 
-def pay_gap_term(const double[::1] best, const double[::1] log_pay, double weight, const double[::1] council_term,
-                 double[:, ::1] out):
-    """``out[h, e] = max(best[h] - log_pay[e], 0) * weight + council_term[e]``."""
-    cdef Py_ssize_t h, e
-    cdef double gap
-    with nogil:
-        for h in range(out.shape[0]):
-            for e in range(out.shape[1]):
-                gap = best[h] - log_pay[e]
-                gap = gap if gap > 0.0 else 0.0
-                out[h, e] = gap * weight + council_term[e]
-
-
 def ration_sorted(const int64_t[::1] order, const int64_t[::1] destination, const int64_t[::1] capacity,
                   int64_t[::1] taken, uint8_t[::1] accepted):
     """Visit applicants in ``order``; accept each while its destination has capacity left."""

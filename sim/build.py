@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import networkx as nx
@@ -189,11 +190,9 @@ def build_identity(m: WorkforceModel) -> None:
     terms and the calibrated national parameters alone).
     """
     from .identity import council_effects, national_forecast
-    from .phases.exits import hazard_table
-    from .phases.moves import option_utilities, search_rate_table
     from .phases.recruitment import attractiveness
 
-    p, c, w, a = m.p, m.councils, m.workers, m.councils.n_active
+    p, c, a = m.p, m.councils, m.councils.n_active
     m.recount()
     c.caseload_norm[:a] = c.caseload[:a]
     c.perm_fte_census[:a] = c.perm_fte[:a]
@@ -208,22 +207,10 @@ def build_identity(m: WorkforceModel) -> None:
     weight = p.council_identity
 
     # leaving and moving in: the structural expectations at the census, per council
-    slots = w.with_status(PERM)
-    e = w.employer[slots].astype(np.intp)
-    f = w.fte[slots].astype(float)
-    pq = w.pq_months[slots]
-    stage = (pq >= kernels.NQ_MONTHS).astype(np.intp) + (pq >= kernels.LATE_MONTHS)
-    exit_h = hazard_table(m)[stage, e]
-    early = (pq >= kernels.EARLY_CAREER[0]) & (pq < kernels.EARLY_CAREER[1])
-    search = search_rate_table(m)[w.home[slots].astype(np.intp), e]
-    search = np.minimum(1.0, np.where(early, search * p.search_early_career_multiplier, search))
-    utility, available, option = option_utilities(m, slots)
-    z = np.where(available, utility - utility.max(axis=1, keepdims=True), -np.inf)
-    prob = np.exp(z)
-    prob /= prob.sum(axis=1, keepdims=True)
+    x = leaving_expectations(m)
+    e, f, search, prob, option = x.employer, x.fte, x.search, x.prob, x.option
     fte_sum = np.bincount(e, weights=f, minlength=a)[:a]
-    t_s = 12 * np.bincount(e, weights=f * (exit_h + search * (1 - prob[:, 0])), minlength=a)[:a]
-    t_s /= np.maximum(fte_sum, 1e-9)
+    t_s = x.turnover(a)
 
     def council_forecast(rate: str, structural: np.ndarray, horizon: str = "") -> np.ndarray:
         """England's forecast rate x the council's forecast ratio, shrunk toward the structural ratio
@@ -261,6 +248,46 @@ def build_identity(m: WorkforceModel) -> None:
     c.agency_drift[:a] = weight * np.clip(np.nan_to_num(drift), -1.0, 1.0)
     drift = (eff["caseload_y_hat"] - eff["caseload_y_base"]).to_numpy(float)
     c.demand_drift[:a] = weight * np.clip(np.nan_to_num(drift), -0.5, 0.5)
+
+
+@dataclass
+class LeavingExpectations:
+    """Each permanent worker's expected monthly leaving at the model's current state: the hazard of
+    leaving the profession, the chance of searching, and the logit probabilities of each option (stay,
+    each post in reach, agency work) given one draw of offers (``option``: the council of each post)."""
+
+    employer: np.ndarray
+    fte: np.ndarray
+    exit_hazard: np.ndarray
+    search: np.ndarray
+    prob: np.ndarray
+    option: np.ndarray
+
+    def turnover(self, a: int) -> np.ndarray:
+        """Expected turnover a year (a share) per council ``0..a-1``, FTE-weighted."""
+        e, f = self.employer, self.fte
+        leave = 12 * np.bincount(e, weights=f * (self.exit_hazard + self.search * (1 - self.prob[:, 0])), minlength=a)
+        return leave[:a] / np.maximum(np.bincount(e, weights=f, minlength=a)[:a], 1e-9)
+
+
+def leaving_expectations(m: WorkforceModel) -> LeavingExpectations:
+    """The expectations of :class:`LeavingExpectations` for every permanent worker (used to set each
+    council's identity, and by experiments/validation/envelope.py to show what the model expects)."""
+    from .phases.exits import hazard_table
+    from .phases.moves import option_utilities, search_rate_table
+
+    p, w = m.p, m.workers
+    slots = w.with_status(PERM)
+    e = w.employer[slots].astype(np.intp)
+    pq = w.pq_months[slots]
+    stage = (pq >= kernels.NQ_MONTHS).astype(np.intp) + (pq >= kernels.LATE_MONTHS)
+    early = (pq >= kernels.EARLY_CAREER[0]) & (pq < kernels.EARLY_CAREER[1])
+    search = search_rate_table(m)[w.home[slots].astype(np.intp), e]
+    search = np.minimum(1.0, np.where(early, search * p.search_early_career_multiplier, search))
+    utility, available, option = option_utilities(m, slots)
+    prob = np.exp(np.where(available, utility - utility.max(axis=1, keepdims=True), -np.inf))
+    prob /= prob.sum(axis=1, keepdims=True)
+    return LeavingExpectations(e, w.fte[slots].astype(float), hazard_table(m)[stage, e], search, prob, option)
 
 
 def fade_identity(m: WorkforceModel) -> None:

@@ -197,20 +197,6 @@ def workload(a: int, perm_fte: np.ndarray, agency_fte: np.ndarray, establishment
     unallocated[:a] = np.maximum(0.0, cases[:a] - caseload[:a] * holders)
 
 
-def pay_gap_term(best: np.ndarray, log_pay: np.ndarray, weight: float, council_term: np.ndarray) -> np.ndarray:
-    """The (home, employer) table ``max(best[home] - log_pay[employer], 0) * weight + council_term[employer]``:
-    the exponent of the search rate (see :func:`sim.phases.moves.search_rate_table`)."""
-    if _use_compiled:
-        out = np.empty((best.size, log_pay.size))
-        _compiled.pay_gap_term(best, log_pay, weight, council_term, out)
-        return out
-    gap = best[:, None] - log_pay[None, :]
-    np.maximum(gap, 0.0, out=gap)
-    gap *= weight
-    gap += council_term[None, :]
-    return gap
-
-
 def add_to_tally(status: np.ndarray, employer: np.ndarray, fte: np.ndarray, sign: int, count: np.ndarray,
                  total: np.ndarray) -> None:
     """Add (``sign`` 1) or remove (-1) workers from the counts and FTE totals of :func:`tally`."""

@@ -212,13 +212,6 @@ class WorkforceModel(mesa.Model):
             self._cache[key] = np.log(np.maximum(total, 1.0))
         return self._cache[key]
 
-    def best_log_pay_in_reach(self) -> np.ndarray:
-        """Per home council, the best log pay among the councils in reach."""
-        if "best" not in self._cache:
-            lp = self.log_pay(with_golden_hello=True)
-            self._cache["best"] = np.where(self.reach >= 0, lp[np.maximum(self.reach, 0)], -np.inf).max(axis=1)
-        return self._cache["best"]
-
     def offer_probability(self) -> np.ndarray:
         return np.minimum(1.0, self.p.offer_per_vacancy_rate * self.councils.vacancy_rate())
 

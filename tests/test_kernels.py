@@ -193,16 +193,6 @@ def test_new_worker_columns_are_the_same(model):
         assert np.array_equal(fte[slots], expected.astype(np.float32))
 
 
-def test_search_rate_exponent_is_the_same(model):
-    m = model
-    best, log_pay = m.best_log_pay_in_reach(), m.log_pay()
-    term = np.linspace(0, 0.3, log_pay.size)
-    (a, _), (b, _) = both(kernels.pay_gap_term, best, log_pay, 2.5, term)
-    assert same(a, b) and a.shape == (best.size, log_pay.size)
-    assert np.allclose(a, np.maximum(best[:, None] - log_pay[None, :], 0) * 2.5 + term[None, :])
-    assert (a == term[None, :]).any() and (a > term[None, :]).any()  # some pay gaps, some none
-
-
 def test_release_empties_every_column_the_same_way(model):
     """The compiled release names the columns it empties: it must cover every column of COLUMNS."""
     from sim.workers import COLUMNS

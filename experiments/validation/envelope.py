@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from sim import WorkforceModel
+from sim.build import leaving_expectations
 from sim.data import CENSUS_YEARS, load_seeds
 
 TURNOVER_MAX, AGENCY_MAX, LOSS_MAX, LOSS_NEVER = 35.0, 45.0, 0.30, 0.40
@@ -46,25 +47,8 @@ def census_year_to_year(seeds, base_year: int) -> dict[str, float]:
 def expected_turnover(m: WorkforceModel) -> pd.Series:
     """Each council's turnover (%) implied by its hazards at the start: leaving the profession plus
     searching times the logit probability of taking an offer or agency work, over its staff."""
-    from sim import kernels
-    from sim.phases.exits import hazard_table
-    from sim.phases.moves import option_utilities, search_rate_table
-    from sim.workers import PERM
-
-    w, p, a = m.workers, m.p, m.councils.n_active
-    slots = w.with_status(PERM)
-    e, pq = w.employer[slots].astype(int), w.pq_months[slots]
-    stage = (pq >= kernels.NQ_MONTHS).astype(int) + (pq >= kernels.LATE_MONTHS)
-    search = search_rate_table(m)[w.home[slots].astype(int), e]
-    early = (pq >= kernels.EARLY_CAREER[0]) & (pq < kernels.EARLY_CAREER[1])
-    search = np.minimum(1, np.where(early, search * p.search_early_career_multiplier, search))
-    u, av, _ = option_utilities(m, slots)
-    z = np.where(av, u - u.max(axis=1, keepdims=True), -np.inf)
-    prob = np.exp(z)
-    move = 1 - prob[:, 0] / prob.sum(axis=1)
-    rate = 1200 * np.bincount(e, hazard_table(m)[stage, e] + search * move, minlength=a)[:a] / np.maximum(
-        np.bincount(e, minlength=a)[:a], 1)
-    return pd.Series(rate, index=[x.code for x in m.council_agents[:a]])
+    a = m.councils.n_active
+    return pd.Series(100 * leaving_expectations(m).turnover(a), index=[x.code for x in m.council_agents[:a]])
 
 
 def envelope(cm: pd.DataFrame, start: pd.DataFrame) -> pd.DataFrame:
