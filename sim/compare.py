@@ -30,7 +30,7 @@ from scipy import stats
 from .errors import SimInputError
 from .limits import REPLICATES, WORKERS
 from .model import WorkforceModel
-from .procs import pool_worker_init, terminate_pool
+from .procs import pool_worker_init, signals_deferred, terminate_pool
 from .scenario import Scenario, load
 
 # measure: (what it is, unit, sentence template: {amt} magnitude, {dir} direction word, (up, down) words)
@@ -327,7 +327,8 @@ def compare(baseline: str | Path | Scenario, scenario: str | Path | Scenario, re
         with ProcessPoolExecutor(max_workers=min(workers, replicates), mp_context=_context(),
                                  initializer=pool_worker_init) as pool:
             try:
-                futures = [pool.submit(run_pair, base, scen, seed, window) for seed in range(replicates)]
+                with signals_deferred():  # the workers are forked here: no stop signal in the middle of a fork
+                    futures = [pool.submit(run_pair, base, scen, seed, window) for seed in range(replicates)]
                 for fut in as_completed(futures):
                     results.append(fut.result())
                     if progress:

@@ -56,6 +56,34 @@ def terminate_on_signals(signals: tuple[int, ...] = (signal.SIGTERM, signal.SIGH
             signal.signal(s, handler)
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+@contextlib.contextmanager
+def signals_deferred(signals: tuple[int, ...] = STOP_SIGNALS) -> Iterator[None]:
+    """Hold the stop signals while the block runs (e.g. while a pool forks its workers) and deliver any
+    that arrived, to the handlers in force before, when it ends. A handler that raises inside ``fork``
+    runs in the middle of the interpreter's at-fork hooks (logging's lock release, for one) and can leave
+    a lock held, so the process hangs instead of stopping. The signals are recorded by a handler that
+    does nothing else (a signal mask would not do: another thread may take a process-wide signal)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    arrived: list[int] = []
+    old = {s: signal.signal(s, lambda signum, frame: arrived.append(signum)) for s in signals}
+    try:
+        yield
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
+        for signum in arrived[:1]:  # the first is enough: it stops the process
+            handler = old[signum]
+            if callable(handler):
+                handler(signum, None)
+            elif handler == signal.SIG_DFL:
+                signal.raise_signal(signum)
+
+
 def die_with_parent(sig: int = signal.SIGTERM) -> None:
     """Ask Linux to send ``sig`` to this process when its parent exits (no-op elsewhere)."""
     if not sys.platform.startswith("linux"):
