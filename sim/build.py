@@ -168,6 +168,11 @@ def resolve_council(m: WorkforceModel, name: str, where: str) -> int:
                   where=f"{where} (region {m.region.name!r})")
 
 
+# In month t of the first year, the hires' "leavers of the last 12 months" hold 13 - t months of the
+# census year's turnover (Model.turnover_estimate): on average (12 + 11 + ... + 1) / 144 of them.
+YEAR1_PRIOR_SHARE = 78 / 144
+
+
 def build_identity(m: WorkforceModel) -> None:
     """Each council's own propensities and base state, from its census history (see :mod:`sim.identity`).
 
@@ -196,6 +201,7 @@ def build_identity(m: WorkforceModel) -> None:
     m.recount()
     c.caseload_norm[:a] = c.caseload[:a]
     c.perm_fte_census[:a] = c.perm_fte[:a]
+    c.establishment_census_fte[:a] = c.establishment_fte[:a]
     c.workload_gap0_fte[:a] = workload_need_fte(m) - c.perm_fte[:a]
     c.agency_base_fte[:a] = c.agency_fte[:a]
     c.base_log_pay[:] = m.log_pay()
@@ -232,11 +238,16 @@ def build_identity(m: WorkforceModel) -> None:
     moves_in = 12 * np.bincount(option.ravel(), weights=np.repeat(searching, option.shape[1]) * prob[:, 1:-1].ravel(),
                                 minlength=c.n)[:a]
 
-    # hiring: what the council must hire from outside to reach its forecast starters
-    outside = 12 * (p.hire_per_leaver * leave * perm / 12 + p.hire_vacancy_fill_per_month
-                    * c.vacancy_fte[:a])
+    # hiring: what the council must hire from outside to reach its forecast starters. Hires follow the
+    # leavers of the last 12 months, which in the first year are partly the census year's (the months
+    # before the run: Model.turnover_estimate), on average a share YEAR1_PRIOR_SHARE of them.
     converts = c.agency_fte[:a] * 12 / p.agency_placement_months * p.agency_convert_prob
     for horizon, column in (("_hat", c.hire_identity), ("_long", c.hire_identity_long)):
+        if horizon == "_hat":
+            leavers = YEAR1_PRIOR_SHARE * m.turnover_prior[:a] + (1 - YEAR1_PRIOR_SHARE) * leave
+        else:
+            leavers = council_forecast("leave", t_s, "_long")
+        outside = 12 * (p.hire_per_leaver * leavers * perm / 12 + p.hire_vacancy_fill_per_month * c.vacancy_fte[:a])
         starters = council_forecast("hire", (outside + moves_in + converts) / perm, horizon) * perm
         needed = np.maximum(starters - moves_in - converts, 0.1 * starters)
         column[:a] = _scaled(needed / np.maximum(outside, 1e-9), weight, outside > 0)

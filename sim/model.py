@@ -107,7 +107,10 @@ class WorkforceModel(mesa.Model):
         self.agency_theta = identity.agency_gap_cover_share(self.base_year)
         self.identity_persistence = {k: v.rho for k, v in identity.covariances(self.base_year).items()}
         self.inspections = ofsted.inspection_process()  # read once, here, not in the first month
-        self.establishment_follows = identity.establishment_staffing_share(self.base_year)
+        response = identity.establishment_response(self.base_year)
+        self.establishment_follows = response.follow
+        self.establishment_cut = 1 - (1 - response.cut) ** (1 / 12)  # a month
+        self.vacancy_norm = response.national_vacancy
         self.councils.perm_fte_before[:] = self.councils.perm_fte
         self.policies: list[Any] = []
         for policy in policies:

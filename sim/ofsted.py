@@ -121,6 +121,8 @@ def phase_in_judgements(m) -> None:
             continue
         step = np.clip(gap, -abs(k * eff[up]) / JUDGEMENT_PHASE_IN_MONTHS, abs(k * eff[up]) / JUDGEMENT_PHASE_IN_MONTHS)
         column *= np.exp(step)
+        if column is c.establishment_fte:  # posts a judgement adds are not a gap agency cover follows
+            c.establishment_census_fte[:] *= np.exp(step)
         carried += step
 
 

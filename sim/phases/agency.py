@@ -67,18 +67,21 @@ def _release_surplus(m: WorkforceModel, target: np.ndarray) -> None:
 def agency_target(m: WorkforceModel) -> np.ndarray:
     """Agency FTE each simulated council seeks this month, before its caps.
 
-    The workload gap is the FTE the council needs to hold its cases at its own census caseload, less
-    its permanent FTE in post; at the census the gap is exactly its agency FTE. A council covers shares
-    of the change in the gap since the census, one for the part opened by losing permanent staff and
-    one for the part opened by more cases (both estimated on the census years up to the base year,
-    :func:`sim.identity.agency_gap_cover_share`, times ``agency_gap_cover_weight``), and over the first
+    The workload gap is the work the council must staff less its permanent FTE in post; at the census
+    the gap is exactly its agency FTE. A council covers shares of the change in the gap since the
+    census: the part opened by losing permanent staff, by more cases (the FTE needed to hold them at
+    its census caseload) and by more funded posts (its own measure of the work, for the same cases;
+    the posts a judgement adds are left out, as its effect on agency cover is estimated whole), all
+    three estimated together on the census years up to the base year
+    (:func:`sim.identity.agency_gap_cover_share`, times ``agency_gap_cover_weight``), and over the first
     year its cover drifts from its census level toward its own forecast agency rate (``agency_drift``:
     the council's persistent propensity to use agency staff)."""
     c, a = m.councils, m.councils.n_active
-    staffing, cases = (x * m.p.agency_gap_cover_weight for x in m.agency_theta)
+    staffing, cases, posts = (x * m.p.agency_gap_cover_weight for x in m.agency_theta)
     need_change = workload_need_fte(m) - c.workload_gap0_fte[:a] - c.perm_fte_census[:a]
     base = c.agency_base_fte[:a] * np.exp(c.agency_drift[:a] * min(m.tick, 12) / 12)
-    return np.maximum(0.0, base + staffing * (c.perm_fte_census[:a] - c.perm_fte[:a]) + cases * need_change)
+    return np.maximum(0.0, base + staffing * (c.perm_fte_census[:a] - c.perm_fte[:a]) + cases * need_change
+                      + posts * (c.establishment_fte[:a] - c.establishment_census_fte[:a]))
 
 
 def place_pool_workers(m: WorkforceModel, pool: np.ndarray, wanted: np.ndarray, rounds: int = 3

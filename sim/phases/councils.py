@@ -26,13 +26,16 @@ def workforce_pressure(m: WorkforceModel) -> np.ndarray:
 
 
 def update_establishment(m: WorkforceModel) -> None:
-    """Funded posts grow with England's census trend to the base year, and follow a share of the change
-    in the council's own staffing beyond that trend (census: :func:`sim.identity.establishment_staffing_share`);
-    the part that followed staffing fades back to the trend with ``establishment_follow_halflife_months``."""
+    """Funded posts grow with England's census trend to the base year; follow a share of the change in
+    the council's own staffing beyond that trend (the part that followed staffing fades back to the
+    trend with ``establishment_follow_halflife_months``); and lose a share of the vacancies beyond
+    England's vacancy rate of the base year (posts a council cannot fill are deleted; below that rate,
+    posts are added). Both shares from census pairs: :func:`sim.identity.establishment_response`."""
     c, p, a = m.councils, m.p, m.councils.n_active
     growth = np.exp(p.establishment_trend_weight * m.establishment_growth / 12)
     follow = c.establishment_follow_fte[:a]
-    path = (c.establishment_fte[:a] - follow) * growth  # the trend path (with any posts a policy added)
+    excess = (1 - m.vacancy_norm) * c.establishment_fte[:a] - c.perm_fte[:a]
+    path = (c.establishment_fte[:a] - follow - m.establishment_cut * excess) * growth
     beyond = c.perm_fte[:a] - c.perm_fte_before[:a] * growth
     follow[:] = follow * 0.5 ** (1 / p.establishment_follow_halflife_months) + m.establishment_follows * beyond
     c.establishment_fte[:a] = np.maximum(0.0, path + follow)

@@ -68,7 +68,8 @@ def recruitment_phase(m: WorkforceModel) -> None:
     council, ids = vacancy_ids(posts)
     if council.size == 0:
         return
-    p_fill = np.minimum(MAX_FILL, monthly_hires(m) / np.maximum(posts, 1) + m.extra_hire_rate[:a])
+    people = monthly_hires(m) / m.fte_ratio[:a]  # the hires are in FTE; each new worker brings the council's FTE ratio
+    p_fill = np.minimum(MAX_FILL, people / np.maximum(posts, 1) + m.extra_hire_rate[:a])
     nq_share = p.nq_share_of_hires_september * NQ_SEASON.get(m.calendar_month, NQ_OTHER_MONTHS)
     u = m.streams.uniform("hire", t, ids)
     hired = u < p_fill[council]

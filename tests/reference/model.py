@@ -62,7 +62,8 @@ class ReferenceModel(mesa.Model):
         census = self.seeds.year(self.base_year).set_index("code").loc[codes].reset_index()
         self.councils, self.c = engine.councils, engine.councils
         for name in ("fte_ratio", "turnover_prior", "reference_caseload", "dist_zone", "zones_per_council", "reach",
-                     "establishment_growth", "establishment_follows", "agency_theta"):
+                     "establishment_growth", "establishment_follows", "establishment_cut", "vacancy_norm",
+                     "agency_theta"):
             setattr(self, name, getattr(engine, name))
         self.inspections = inspection_process()
         self.n_active = self.c.n_active
@@ -172,8 +173,9 @@ class ReferenceModel(mesa.Model):
                 c.cases[i] *= math.exp(c.demand_drift[i] / 12)
         growth = math.exp(p.establishment_trend_weight * self.establishment_growth / 12)
         fade = 0.5 ** (1 / p.establishment_follow_halflife_months)
-        for i in range(a):  # funded posts: England's trend, and a fading share of the council's own staffing
-            path = (c.establishment_fte[i] - c.establishment_follow_fte[i]) * growth
+        for i in range(a):  # funded posts: England's trend, a share of the council's own staffing, excess vacancies cut
+            excess = (1 - self.vacancy_norm) * c.establishment_fte[i] - c.perm_fte[i]
+            path = (c.establishment_fte[i] - c.establishment_follow_fte[i] - self.establishment_cut * excess) * growth
             c.establishment_follow_fte[i] = (c.establishment_follow_fte[i] * fade + self.establishment_follows
                                              * (c.perm_fte[i] - c.perm_fte_before[i] * growth))
             c.establishment_fte[i] = max(0.0, path + c.establishment_follow_fte[i])
@@ -223,6 +225,8 @@ class ReferenceModel(mesa.Model):
                 step = min(max(target[i] - carried[i], -most), most)
                 if step:
                     column[i] *= math.exp(step)
+                    if column is c.establishment_fte:
+                        c.establishment_census_fte[i] *= math.exp(step)
                     carried[i] += step
 
     def turnover_estimate(self, i: int) -> float:
@@ -305,7 +309,7 @@ class ReferenceModel(mesa.Model):
             hires = c.hire_identity[i] * attract / c.base_attractiveness[i] * (
                 p.hire_per_leaver * leavers + p.hire_vacancy_fill_per_month * c.vacancy_fte[i])
             posts = max(0, math.floor(c.vacancy_fte[i] + 0.5))
-            p_fill = min(0.95, hires / max(posts, 1))
+            p_fill = min(0.95, hires / self.fte_ratio[i] / max(posts, 1))  # hires in FTE, filled by people
             for _ in range(posts):
                 u = rnd.random()
                 if u < p_fill:
@@ -338,9 +342,10 @@ class ReferenceModel(mesa.Model):
         for i in range(a):  # the workload gap at the council's own census caseload, and the drift of its cover
             need = c.cases[i] / (max(c.case_holder_share[i], 1e-9) * max(c.caseload_norm[i], 1.0))
             base = c.agency_base_fte[i] * math.exp(c.agency_drift[i] * min(self.tick, 12) / 12)
-            staffing, cases = (x * p.agency_gap_cover_weight for x in self.agency_theta)
+            staffing, cases, posts = (x * p.agency_gap_cover_weight for x in self.agency_theta)
             wanted = max(0.0, base + staffing * (c.perm_fte_census[i] - c.perm_fte[i])
-                         + cases * (need - c.workload_gap0_fte[i] - c.perm_fte_census[i]))
+                         + cases * (need - c.workload_gap0_fte[i] - c.perm_fte_census[i])
+                         + posts * (c.establishment_fte[i] - c.establishment_census_fte[i]))
             target.append(min(wanted, c.agency_cap_fte[i]))
         for i in range(a):  # end placements a council no longer wants
             surplus = math.floor(c.agency_fte[i] - target[i])
