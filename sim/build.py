@@ -183,9 +183,11 @@ def build_identity(m: WorkforceModel) -> None:
       of leaving the profession and of searching is forecast / ``T_s``.
     * Both fade after the first year toward the council's permanent effect alone (``*_long``), by the
       persistence ``rho`` the census shows for each rate (about 0.5 a year): see :func:`fade_identity`.
-    * ``hire_identity``: the same for starters. The forecast of all starters less the movers the council
-      can expect from other councils and the agency workers it can expect to convert is what it must
-      hire from outside; the multiplier is that over the matching function's prediction.
+    * ``hire_identity``: the same for starters, with next year's forecast raised where the council's
+      vacancy rate stands above England's (:func:`sim.identity.hire_vacancy_response`). The forecast of
+      all starters less the movers the council can expect from other councils and the agency workers it
+      can expect to convert is what it must hire from outside; the multiplier is that over the matching
+      function's prediction.
     * ``agency_drift``, ``demand_drift``: the log-change of agency cover and of open cases over the
       first year, from the council's agency rate and caseload at the census toward their forecasts.
     * The census state the rules measure changes from: caseload norm, workload gap, agency FTE, pay
@@ -194,7 +196,7 @@ def build_identity(m: WorkforceModel) -> None:
     ``council_identity`` (0 to 1) scales every identity term in logs; 0 erases them (the structural
     terms and the calibrated national parameters alone).
     """
-    from .identity import council_effects, national_forecast
+    from .identity import council_effects, hire_vacancy_response, national_forecast, vacancy_gap
     from .phases.recruitment import attractiveness
 
     p, c, a = m.p, m.councils, m.councils.n_active
@@ -218,15 +220,21 @@ def build_identity(m: WorkforceModel) -> None:
     fte_sum = np.bincount(e, weights=f, minlength=a)[:a]
     t_s = x.turnover(a)
 
+    # councils with posts standing empty hire more next year than their history predicts
+    vacancy_push = hire_vacancy_response(m.base_year) * np.nan_to_num(vacancy_gap(m.base_year).reindex(codes)
+                                                                       .to_numpy(float))
+
     def council_forecast(rate: str, structural: np.ndarray, horizon: str = "") -> np.ndarray:
         """England's forecast rate x the council's forecast ratio, shrunk toward the structural ratio
-        (next year's; ``horizon="_long"``: the council's permanent effect alone)."""
+        (next year's, with hiring's response to vacancies; ``horizon="_long"``: the council's
+        permanent effect alone)."""
         ok = np.isfinite(structural) & (structural > 0) & (fte_sum > 0)
         mean = np.average(structural[ok], weights=fte_sum[ok]) if ok.any() else 1.0
         q = np.log(np.where(ok, structural, mean) / mean)
         names = ("y_long", "weight_long") if horizon == "_long" else ("y_hat", "weight")
         y_hat, own = (np.nan_to_num(eff[f"{rate}_{k}"].to_numpy(float)) for k in names)
-        return national_forecast(m.base_year, rate) * np.exp(y_hat + (1 - own) * q)
+        push = vacancy_push if (rate, horizon) == ("hire", "_hat") else 0.0
+        return national_forecast(m.base_year, rate) * np.exp(y_hat + push + (1 - own) * q)
 
     perm = np.maximum(c.perm_fte[:a], 1e-9)
     leave = council_forecast("leave", t_s, "_hat")
