@@ -45,6 +45,7 @@ FLOAT_COLUMNS = (
     "judgement_posts_target", "judgement_agency_target",  # the log-changes the two are moving toward
     "perm_fte_census",  # FTE in post at the census
     "establishment_census_fte",  # funded posts at the census, moved with judgements' effects on posts
+    "perm_fte_year1_change", "establishment_year1_change",  # their expected changes over the first year
     "caseload_norm",  # caseload at the census (the council's own norm)
     "base_log_pay",  # log pay with incentives at the census
     "base_attractiveness",  # attractiveness to outside recruits at the census

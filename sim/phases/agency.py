@@ -79,9 +79,12 @@ def agency_target(m: WorkforceModel) -> np.ndarray:
     c, a = m.councils, m.councils.n_active
     staffing, cases, posts = (x * m.p.agency_gap_cover_weight for x in m.agency_theta)
     need_change = workload_need_fte(m) - c.workload_gap0_fte[:a] - c.perm_fte_census[:a]
-    base = c.agency_base_fte[:a] * np.exp(c.agency_drift[:a] * min(m.tick, 12) / 12)
-    return np.maximum(0.0, base + staffing * (c.perm_fte_census[:a] - c.perm_fte[:a]) + cases * need_change
-                      + posts * (c.establishment_fte[:a] - c.establishment_census_fte[:a]))
+    year = min(m.tick, 12) / 12
+    base = c.agency_base_fte[:a] * np.exp(c.agency_drift[:a] * year)
+    return np.maximum(0.0, base + staffing * (c.perm_fte_census[:a] + c.perm_fte_year1_change[:a] * year
+                                              - c.perm_fte[:a]) + cases * need_change
+                      + posts * (c.establishment_fte[:a] - c.establishment_census_fte[:a]
+                                 - c.establishment_year1_change[:a] * year))
 
 
 def place_pool_workers(m: WorkforceModel, pool: np.ndarray, wanted: np.ndarray, rounds: int = 3

@@ -30,13 +30,19 @@ def update_establishment(m: WorkforceModel) -> None:
     the council's own staffing beyond that trend (the part that followed staffing fades back to the
     trend with ``establishment_follow_halflife_months``); and lose a share of the vacancies beyond
     England's vacancy rate of the base year (posts a council cannot fill are deleted; below that rate,
-    posts are added). Both shares from census pairs: :func:`sim.identity.establishment_response`."""
+    posts are added). Both shares from census pairs: :func:`sim.identity.establishment_response`.
+    In the first year, posts move along the council's expected path instead (toward its forecast
+    vacancy rate with its expected staff) and follow the departures of its staff from their path."""
     c, p, a = m.councils, m.p, m.councils.n_active
-    growth = np.exp(p.establishment_trend_weight * m.establishment_growth / 12)
     follow = c.establishment_follow_fte[:a]
-    excess = (1 - m.vacancy_norm) * c.establishment_fte[:a] - c.perm_fte[:a]
-    path = (c.establishment_fte[:a] - follow - m.establishment_cut * excess) * growth
-    beyond = c.perm_fte[:a] - c.perm_fte_before[:a] * growth
+    if m.tick <= 12:  # the first year: along the council's expected path (sim.build.build_identity)
+        path = c.establishment_fte[:a] - follow + c.establishment_year1_change[:a] / 12
+        beyond = c.perm_fte[:a] - c.perm_fte_before[:a] - c.perm_fte_year1_change[:a] / 12
+    else:
+        growth = np.exp(p.establishment_trend_weight * m.establishment_growth / 12)
+        excess = (1 - m.vacancy_norm) * c.establishment_fte[:a] - c.perm_fte[:a]
+        path = (c.establishment_fte[:a] - follow - m.establishment_cut * excess) * growth
+        beyond = c.perm_fte[:a] - c.perm_fte_before[:a] * growth
     follow[:] = follow * 0.5 ** (1 / p.establishment_follow_halflife_months) + m.establishment_follows * beyond
     c.establishment_fte[:a] = np.maximum(0.0, path + follow)
     c.perm_fte_before[:a] = c.perm_fte[:a]

@@ -174,10 +174,15 @@ class ReferenceModel(mesa.Model):
         growth = math.exp(p.establishment_trend_weight * self.establishment_growth / 12)
         fade = 0.5 ** (1 / p.establishment_follow_halflife_months)
         for i in range(a):  # funded posts: England's trend, a share of the council's own staffing, excess vacancies cut
-            excess = (1 - self.vacancy_norm) * c.establishment_fte[i] - c.perm_fte[i]
-            path = (c.establishment_fte[i] - c.establishment_follow_fte[i] - self.establishment_cut * excess) * growth
-            c.establishment_follow_fte[i] = (c.establishment_follow_fte[i] * fade + self.establishment_follows
-                                             * (c.perm_fte[i] - c.perm_fte_before[i] * growth))
+            if self.tick <= 12:  # the first year: along the council's expected path
+                path = c.establishment_fte[i] - c.establishment_follow_fte[i] + c.establishment_year1_change[i] / 12
+                beyond = c.perm_fte[i] - c.perm_fte_before[i] - c.perm_fte_year1_change[i] / 12
+            else:
+                excess = (1 - self.vacancy_norm) * c.establishment_fte[i] - c.perm_fte[i]
+                path = ((c.establishment_fte[i] - c.establishment_follow_fte[i] - self.establishment_cut * excess)
+                        * growth)
+                beyond = c.perm_fte[i] - c.perm_fte_before[i] * growth
+            c.establishment_follow_fte[i] = c.establishment_follow_fte[i] * fade + self.establishment_follows * beyond
             c.establishment_fte[i] = max(0.0, path + c.establishment_follow_fte[i])
             c.perm_fte_before[i] = c.perm_fte[i]
         self.recount()
@@ -341,11 +346,14 @@ class ReferenceModel(mesa.Model):
         target = []
         for i in range(a):  # the workload gap at the council's own census caseload, and the drift of its cover
             need = c.cases[i] / (max(c.case_holder_share[i], 1e-9) * max(c.caseload_norm[i], 1.0))
-            base = c.agency_base_fte[i] * math.exp(c.agency_drift[i] * min(self.tick, 12) / 12)
+            year = min(self.tick, 12) / 12
+            base = c.agency_base_fte[i] * math.exp(c.agency_drift[i] * year)
             staffing, cases, posts = (x * p.agency_gap_cover_weight for x in self.agency_theta)
-            wanted = max(0.0, base + staffing * (c.perm_fte_census[i] - c.perm_fte[i])
+            wanted = max(0.0, base + staffing * (c.perm_fte_census[i] + c.perm_fte_year1_change[i] * year
+                                                 - c.perm_fte[i])
                          + cases * (need - c.workload_gap0_fte[i] - c.perm_fte_census[i])
-                         + posts * (c.establishment_fte[i] - c.establishment_census_fte[i]))
+                         + posts * (c.establishment_fte[i] - c.establishment_census_fte[i]
+                                    - c.establishment_year1_change[i] * year))
             target.append(min(wanted, c.agency_cap_fte[i]))
         for i in range(a):  # end placements a council no longer wants
             surplus = math.floor(c.agency_fte[i] - target[i])
