@@ -513,10 +513,12 @@ def place_pool(const int64_t[::1] pool, const int16_t[::1] home, const int64_t[:
     """Agency workers between placements matched to the posts councils want, round by round (see
     sim.kernels). Each round first picks every unplaced worker's council against the posts open at
     the start of the round, then accepts them in priority order while their council has posts left
-    (what the numpy version's rationing by destination, then priority, gives)."""
+    (what the numpy version's rationing by destination, then priority, gives). Open posts never
+    increase, so a worker with none in reach in one round has none later and is not looked at again."""
     cdef Py_ssize_t n = pool.shape[0], a = wanted.shape[0], width = reach.shape[1]
     cdef Py_ssize_t r, i, j, q, k = 0, n_left = n, n_kept
-    cdef int64_t c, h, best, most, v, any_open
+    cdef int64_t c, cc, h, best, most, v, any_open
+    cdef bint inside, better
     open_arr = np.array(wanted, dtype=np.int64)
     taken_arr = np.zeros(a, dtype=np.int64)
     left_arr = np.arange(n, dtype=np.int64)  # positions in pool still unplaced, ascending
@@ -538,11 +540,14 @@ def place_pool(const int64_t[::1] pool, const int16_t[::1] home, const int64_t[:
             for q in range(n_left):  # the council each applies to (-1: none with a post open)
                 h = home[pool[left[q]]]
                 best, most = -1, 0
-                for j in range(width):
+                for j in range(width):  # branch-free: which column wins follows no pattern
                     c = reach[h, j]
-                    v = open_posts[c] if 0 <= c < a else 0
-                    if v > most:
-                        best, most = c, v
+                    inside = (c >= 0) & (c < a)
+                    cc = c if inside else 0
+                    v = open_posts[cc] if inside else 0
+                    better = v > most  # the first column with the most posts wins
+                    best = c if better else best
+                    most = v if better else most
                 dest[q] = best
             n_kept = 0
             for q in range(n_left):  # in priority order: accepted while the council has posts left
@@ -551,7 +556,7 @@ def place_pool(const int64_t[::1] pool, const int16_t[::1] home, const int64_t[:
                     taken[c] += 1
                     placed[k], where[k] = pool[left[q]], c
                     k += 1
-                else:
+                elif c >= 0:  # applied and was turned away: tries again next round
                     left[n_kept] = left[q]
                     n_kept += 1
             n_left = n_kept
