@@ -508,6 +508,64 @@ def new_worker_columns(const int64_t[::1] slots, const int64_t[::1] council, int
             fte[slot] = <float>fte_of_council[c] if fte_of_council is not None else 1.0
 
 
+def place_pool(const int64_t[::1] pool, const int16_t[::1] home, const int64_t[:, ::1] reach,
+               const int64_t[::1] wanted, int rounds):
+    """Agency workers between placements matched to the posts councils want, round by round (see
+    sim.kernels). Each round first picks every unplaced worker's council against the posts open at
+    the start of the round, then accepts them in priority order while their council has posts left
+    (what the numpy version's rationing by destination, then priority, gives). Open posts never
+    increase, so a worker with none in reach in one round has none later and is not looked at again."""
+    cdef Py_ssize_t n = pool.shape[0], a = wanted.shape[0], width = reach.shape[1]
+    cdef Py_ssize_t r, i, j, q, k = 0, n_left = n, n_kept
+    cdef int64_t c, cc, h, best, most, v, any_open
+    cdef bint inside, better
+    open_arr = np.array(wanted, dtype=np.int64)
+    taken_arr = np.zeros(a, dtype=np.int64)
+    left_arr = np.arange(n, dtype=np.int64)  # positions in pool still unplaced, ascending
+    dest_arr = np.empty(n, dtype=np.int64)
+    placed_arr = np.empty(n, dtype=np.int64)
+    where_arr = np.empty(n, dtype=np.int64)
+    cdef int64_t[::1] open_posts = open_arr, taken = taken_arr, left = left_arr, dest = dest_arr
+    cdef int64_t[::1] placed = placed_arr, where = where_arr
+    for i in range(n):
+        if not 0 <= home[pool[i]] < reach.shape[0]:
+            raise IndexError(f"home council {home[pool[i]]} of slot {pool[i]} out of range 0..{reach.shape[0] - 1}")
+    with nogil:
+        for r in range(rounds):
+            any_open = 0
+            for c in range(a):
+                any_open |= open_posts[c]
+            if n_left == 0 or any_open == 0:
+                break
+            for q in range(n_left):  # the council each applies to (-1: none with a post open)
+                h = home[pool[left[q]]]
+                best, most = -1, 0
+                for j in range(width):  # branch-free: which column wins follows no pattern
+                    c = reach[h, j]
+                    inside = (c >= 0) & (c < a)
+                    cc = c if inside else 0
+                    v = open_posts[cc] if inside else 0
+                    better = v > most  # the first column with the most posts wins
+                    best = c if better else best
+                    most = v if better else most
+                dest[q] = best
+            n_kept = 0
+            for q in range(n_left):  # in priority order: accepted while the council has posts left
+                c = dest[q]
+                if c >= 0 and taken[c] < open_posts[c]:
+                    taken[c] += 1
+                    placed[k], where[k] = pool[left[q]], c
+                    k += 1
+                elif c >= 0:  # applied and was turned away: tries again next round
+                    left[n_kept] = left[q]
+                    n_kept += 1
+            n_left = n_kept
+            for c in range(a):
+                open_posts[c] -= taken[c]
+                taken[c] = 0
+    return placed_arr[:k].copy(), where_arr[:k].copy()
+
+
 def od_table(const int64_t[::1] origin, const int64_t[::1] destination, const double[::1] fte, int64_t n_all):
     """Rows (origin, destination, heads, FTE) of the distinct pairs, by origin then destination."""
     cdef Py_ssize_t i, j, k = -1, n = origin.shape[0]

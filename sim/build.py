@@ -124,8 +124,9 @@ def build_workforce(m: WorkforceModel, census: pd.DataFrame) -> None:
 
 
 def fill_new_workers(m: WorkforceModel, slots: np.ndarray, council: np.ndarray, status: int,
-                     new_qualifier: bool, agency: bool, initial: bool) -> None:
-    """Set the columns of newly created workers (draws keyed by slot and month)."""
+                     new_qualifier: bool | np.ndarray, agency: bool, initial: bool) -> None:
+    """Set the columns of newly created workers (draws keyed by slot and month). ``new_qualifier``:
+    for all of them, or a flag per slot."""
     w, s, t = m.workers, m.streams, m.tick if not initial else -1
     # status, employer, FTE and home: the council itself, or (for some) a simulated neighbour
     kernels.new_worker_columns(slots, council, status, m.reach, m.councils.n_active, HOME_ELSEWHERE_SHARE, t,
@@ -136,7 +137,7 @@ def fill_new_workers(m: WorkforceModel, slots: np.ndarray, council: np.ndarray, 
     point = np.minimum(np.floor(s.uniform("home_point", t, slots) * k), k - 1).astype(np.int16)
     w.home_zone[slots] = w.home[slots] * k + point
     u = s.uniform("experience", t, slots)
-    if new_qualifier:
+    if np.all(new_qualifier):
         pq = np.zeros(slots.size)
     else:
         # agency workers have at least three years' experience, or what the agency rules in force ask
@@ -144,6 +145,8 @@ def fill_new_workers(m: WorkforceModel, slots: np.ndarray, council: np.ndarray, 
         span = max(m.p.career_months - least, 1)
         pq = -PQ_MEAN_MONTHS * np.log1p(-u * (1 - np.exp(-span / PQ_MEAN_MONTHS)))
         pq += least
+        if np.ndim(new_qualifier):
+            pq[new_qualifier] = 0.0
     w.pq_months[slots] = np.floor(pq).astype(np.int16)
     if initial:
         ten = -TENURE_MEAN_MONTHS * np.log1p(-s.uniform("tenure", t, slots))

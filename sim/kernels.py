@@ -376,6 +376,44 @@ def new_worker_columns(slots: np.ndarray, council: np.ndarray, code: int, reach:
     fte[slots] = 1.0 if fte_of_council is None else fte_of_council[council]
 
 
+def place_pool(pool: np.ndarray, home: np.ndarray, reach: np.ndarray, wanted: np.ndarray, rounds: int
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Match agency workers between placements (slots ``pool``, in priority order) to the posts each
+    council ``0..a-1`` wants (``wanted``, of length a), within reach of their ``home`` council (rows
+    of ``reach``; entries below 0 or at a and beyond are not eligible). Each of ``rounds`` rounds,
+    every unplaced worker applies to the council in reach with the most posts open at the start of
+    the round (the first such column of its reach row; none if no council in reach has one), and
+    councils take applicants in priority order up to those open posts. Returns (placed slots, their
+    councils), round by round and in priority order within a round."""
+    if _use_compiled:
+        return _compiled.place_pool(np.ascontiguousarray(pool, dtype=np.int64), home, reach,
+                                    np.ascontiguousarray(wanted, dtype=np.int64), rounds)
+    a = wanted.size
+    open_posts = wanted.astype(np.int64).copy()
+    priority = np.arange(pool.size, dtype=float)
+    left = np.ones(pool.size, dtype=bool)
+    placed, where = [], []
+    near = reach[home[pool].astype(np.intp)]  # (workers, width), -1 padding
+    for _ in range(rounds):
+        idx = np.flatnonzero(left)
+        if idx.size == 0 or not open_posts.any():
+            break
+        cand = near[idx]
+        posts = np.where((cand >= 0) & (cand < a), open_posts[np.clip(cand, 0, a - 1)], 0)
+        best = posts.argmax(axis=1)
+        ok = posts[np.arange(idx.size), best] > 0
+        idx, dest = idx[ok], cand[ok, best[ok]]
+        took = ration(dest, priority[idx], open_posts)
+        idx, dest = idx[took], dest[took]
+        left[idx] = False
+        open_posts -= np.bincount(dest, minlength=a)[:a]
+        placed.append(pool[idx])
+        where.append(dest)
+    if not placed:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(placed).astype(np.int64), np.concatenate(where).astype(np.int64)
+
+
 def od_table(origin: np.ndarray, destination: np.ndarray, fte: np.ndarray, n_all: int) -> np.ndarray:
     """Moves summed by (origin, destination) pair: rows (origin, destination, heads, FTE), sorted by
     origin then destination; destinations are below ``n_all``. The FTEs of a pair are summed in the

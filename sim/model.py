@@ -232,9 +232,10 @@ class WorkforceModel(mesa.Model):
         return np.where(c.perm_fte[:a] > 0, leavers / np.maximum(c.perm_fte[:a], 1e-9), self.turnover_prior[:a])
 
     # ---- workers ----------------------------------------------------------------------------
-    def new_workers(self, council: np.ndarray, status: int, new_qualifier: bool, agency: bool = False,
+    def new_workers(self, council: np.ndarray, status: int, new_qualifier: bool | np.ndarray, agency: bool = False,
                     initial: bool = False) -> np.ndarray:
-        """Create workers employed by (or placed at) ``council``; returns their slots."""
+        """Create workers employed by (or placed at) ``council``; returns their slots (the lowest free
+        ones, in order). ``new_qualifier``: whether they are newly qualified (all, or one flag each)."""
         council = np.asarray(council, dtype=np.int64)
         slots = self.workers.take_free(council.size)
         build.fill_new_workers(self, slots, council, status, new_qualifier, agency, initial)

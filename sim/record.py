@@ -42,6 +42,7 @@ class Recorder:
         self.spend = {k: np.zeros((cap, n_councils)) for k in SPENDS}
         self.pool_count = np.zeros(cap)
         self.od: list[np.ndarray] = []  # per month: (k, 4) array of origin, destination, heads, fte
+        self._leavers_12: tuple[int, np.ndarray] | None = None  # (rows, leavers_last_12()) when computed
         self._reset_month()
 
     # ---- during the month -------------------------------------------------------------------
@@ -101,6 +102,10 @@ class Recorder:
         self.pool_count = pool
 
     def leavers_last_12(self) -> np.ndarray:
-        """Permanent leavers (FTE) per council over the last 12 recorded months."""
-        lo = max(0, self.rows - 12)
-        return sum(self.flow_fte[f"leavers_{d}"][lo:self.rows].sum(axis=0) for d in LEAVER_DESTINATIONS)
+        """Permanent leavers (FTE) per council over the last 12 recorded months (computed once a
+        month: recorded months do not change; do not write into the array returned)."""
+        if self._leavers_12 is None or self._leavers_12[0] != self.rows:
+            lo = max(0, self.rows - 12)
+            total = sum(self.flow_fte[f"leavers_{d}"][lo:self.rows].sum(axis=0) for d in LEAVER_DESTINATIONS)
+            self._leavers_12 = (self.rows, total)
+        return self._leavers_12[1]

@@ -193,6 +193,31 @@ def test_new_worker_columns_are_the_same(model):
         assert np.array_equal(fte[slots], expected.astype(np.float32))
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_agency_pool_placements_are_the_same(seed):
+    """Pool workers matched to the posts councils want: random reach tables with padding (-1) and
+    boundary councils (not eligible), ties between councils, councils that want nothing, and more or
+    fewer workers than posts; every round count from none to more than are needed."""
+    rng = np.random.default_rng(seed)
+    a, n_all, width, capacity = 30, 36, 6, 5000
+    reach = rng.integers(-1, n_all, (n_all, width))
+    reach[:, 0] = np.arange(n_all)  # a council is in its own reach
+    home = rng.integers(0, n_all, capacity).astype(np.int16)
+    pool = rng.permutation(capacity)[: rng.integers(200, 2000)]
+    wanted = np.where(rng.uniform(size=a) < 0.3, 0, rng.integers(0, 60, a))
+    for rounds in (0, 1, 3, 8):
+        (a_out, _), (b_out, _) = both(kernels.place_pool, pool, home, reach, wanted, rounds)
+        assert same(a_out, b_out)
+        placed, where = a_out
+        assert placed.dtype == where.dtype == np.int64
+        assert np.unique(placed).size == placed.size and np.isin(placed, pool).all()
+        assert (np.bincount(where, minlength=a) <= wanted).all() and (where < a).all()
+        assert all(c in reach[h] for c, h in zip(where, home[placed], strict=True))
+        assert rounds == 0 or placed.size > 0
+    (a_out, _), (b_out, _) = both(kernels.place_pool, pool[:0], home, reach, wanted, 3)
+    assert same(a_out, b_out) and a_out[0].size == 0
+
+
 def test_release_empties_every_column_the_same_way(model):
     """The compiled release names the columns it empties: it must cover every column of COLUMNS."""
     from sim.workers import COLUMNS

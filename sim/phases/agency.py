@@ -93,31 +93,8 @@ def place_pool_workers(m: WorkforceModel, pool: np.ndarray, wanted: np.ndarray, 
     ``wanted``, within commuting reach: a worker takes a post at their home council or a neighbour
     (the reach table; an assumption, as for permanent moves). Each round, every unplaced worker applies
     to the council in reach with the most posts still open, and councils take applicants in priority
-    order up to their open posts. Returns (placed slots, their councils)."""
-    a = m.councils.n_active
-    open_posts = wanted.astype(np.int64).copy()
-    priority = np.arange(pool.size, dtype=float)
-    left = np.ones(pool.size, dtype=bool)
-    placed, where = [], []
-    near = m.reach[m.workers.home[pool].astype(np.intp)]  # (workers, width), -1 padding
-    for _ in range(rounds):
-        idx = np.flatnonzero(left)
-        if idx.size == 0 or not open_posts.any():
-            break
-        cand = near[idx]
-        posts = np.where((cand >= 0) & (cand < a), open_posts[np.clip(cand, 0, a - 1)], 0)
-        best = posts.argmax(axis=1)
-        ok = posts[np.arange(idx.size), best] > 0
-        idx, dest = idx[ok], cand[ok, best[ok]]
-        took = ration(dest, priority[idx], open_posts)
-        idx, dest = idx[took], dest[took]
-        left[idx] = False
-        open_posts -= np.bincount(dest, minlength=a)[:a]
-        placed.append(pool[idx])
-        where.append(dest)
-    if not placed:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    return np.concatenate(placed), np.concatenate(where).astype(np.int64)
+    order up to their open posts (:func:`sim.kernels.place_pool`). Returns (placed slots, their councils)."""
+    return kernels.place_pool(pool, m.workers.home, m.reach, wanted[: m.councils.n_active], rounds)
 
 
 def agency_phase(m: WorkforceModel) -> None:

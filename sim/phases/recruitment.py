@@ -74,10 +74,14 @@ def recruitment_phase(m: WorkforceModel) -> None:
     u = m.streams.uniform("hire", t, ids)
     hired = u < p_fill[council]
     nq = u < p_fill[council] * nq_share
-    for source, mask in (("new_qualifier", hired & nq), ("returner_overseas", hired & ~nq)):
-        where = council[mask]
-        if where.size == 0:
-            continue
-        slots = m.new_workers(where, status=PERM, new_qualifier=source == "new_qualifier")
-        rec.count(f"starters_{source}", where, m.workers.fte[slots].astype(float))
-        rec.pay("golden_hello_gbp", where, c.golden_hello_gbp[where])
+    # new qualifiers take the lowest free slots, then returners (one call creates both)
+    first, then = council[hired & nq], council[hired & ~nq]
+    if first.size + then.size == 0:
+        return
+    is_nq = np.arange(first.size + then.size) < first.size
+    slots = m.new_workers(np.concatenate([first, then]), status=PERM, new_qualifier=is_nq)
+    fte = m.workers.fte[slots].astype(float)
+    for source, where, f in (("new_qualifier", first, fte[is_nq]), ("returner_overseas", then, fte[~is_nq])):
+        if where.size:
+            rec.count(f"starters_{source}", where, f)
+            rec.pay("golden_hello_gbp", where, c.golden_hello_gbp[where])
