@@ -69,7 +69,8 @@ def summarise(ens: pd.DataFrame, measures: tuple[str, ...] = COUNCIL_MEASURES,
             ok = np.isfinite(x)
             w = w_all[ok]
             q = weighted_quantile(x[ok], w, np.array(list(QUANTILES.values()))) if ok.any() else [np.nan] * 5
-            rows.append({"code": code, "measure": m, "mean": float(np.average(x[ok], weights=w)) if ok.any() else np.nan,
+            mean = float(np.average(x[ok], weights=w)) if ok.any() else np.nan
+            rows.append({"code": code, "measure": m, "mean": mean,
                          **dict(zip(QUANTILES, map(float, q), strict=True)), "members": int(ok.sum())})
     return pd.DataFrame(rows)
 
