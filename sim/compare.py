@@ -390,9 +390,10 @@ def pair_draws(replicates: int, point: bool, seeds_per_draw: int,
 
     if point:
         return [(None, 0)] * replicates, None
-    if not isinstance(seeds_per_draw, int) or isinstance(seeds_per_draw, bool) or not 2 <= seeds_per_draw <= replicates:
-        raise SimInputError(f"--seeds-per-draw {seeds_per_draw}: allowed 2 to --replicates ({replicates}), so that "
-                            "the parameters' share of the interval can be told from chance; or use --point")
+    if not isinstance(seeds_per_draw, int) or isinstance(seeds_per_draw, bool) or not 1 <= seeds_per_draw <= 100_000:
+        raise SimInputError(f"--seeds-per-draw {seeds_per_draw}: allowed a whole number from 1 (2 or more tell the "
+                            "parameters' share of an interval from chance); or use --point")
+    seeds_per_draw = min(seeds_per_draw, replicates)
     posterior = posterior if posterior is not None else installed_posterior()
     if posterior is None:
         from .console import logger

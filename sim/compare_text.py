@@ -79,7 +79,8 @@ def comparison_text(comp: Comparison, council: str | None = None) -> str:
                   "the shares of each interval's variance from the parameters and from chance (more replicates "
                   "shrink only the chance part); "
                   f"{'for ' + focus if focus else 'overall'} the median is {100 * share:.0f}% from the parameters."
-                  if math.isfinite(share) else "Each pair drew its parameters from the calibrated posterior."]
+                  if math.isfinite(share) else "Each pair drew its parameters from the calibrated posterior (one seed "
+                  "per draw: the intervals include the parameters and chance, which cannot be told apart)."]
     else:
         lines += ["One parameter set for every pair (--point, or no posterior installed): the intervals are chance "
                   "only (the noise between seeds), not the uncertainty of the parameters."]

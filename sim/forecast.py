@@ -33,6 +33,7 @@ LABELS = {"turnover_pct": "turnover %", "agency_rate_pct": "agency rate %", "vac
 CENSUS_COLUMNS = {"turnover_pct": "turnover_rate_fte", "agency_rate_pct": "agency_rate_fte",
                   "vacancy_rate_pct": "vacancy_rate_fte", "caseload": "caseload_fte", "perm_fte": "inpost_fte"}
 QUANTILES = {"q05": 0.05, "q25": 0.25, "median": 0.5, "q75": 0.75, "q95": 0.95}
+REGION_ROW = "(region)"  # the region's own figures (census definitions: sums over its councils), beside them
 
 
 def check_forecast_year(year: Any) -> int:
@@ -45,11 +46,15 @@ def check_forecast_year(year: Any) -> int:
     return int(year)
 
 
-def ensemble_table(runs: list[pd.DataFrame], draws: list[int], seeds: list[int]) -> pd.DataFrame:
-    """The runs' per-council measures in one long table: (member, draw, seed, code, measures...)."""
+def ensemble_table(results: list[tuple[pd.DataFrame, dict[str, float]]], draws: list[int],
+                   seeds: list[int]) -> pd.DataFrame:
+    """The runs' per-council measures in one long table (member, draw, seed, code, measures...), with a
+    row for the region (its moments, and its total FTE in post) under the code ``(region)``."""
     parts = []
-    for i, (df, d, s) in enumerate(zip(runs, draws, seeds, strict=True)):
-        parts.append(df.reset_index().assign(member=i, draw=d, seed=s))
+    for i, ((df, moments), d, s) in enumerate(zip(results, draws, seeds, strict=True)):
+        region = {m: moments[m] for m in COUNCIL_MEASURES if m in moments} | {"perm_fte": float(df.perm_fte.sum())}
+        table = pd.concat([df.reset_index(), pd.DataFrame([{"code": REGION_ROW, **region}])], ignore_index=True)
+        parts.append(table.assign(member=i, draw=d, seed=s))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -98,14 +103,17 @@ class Forecast:
 
     def text(self, top: int = 10) -> str:
         """A short summary: the region's councils with the widest and the national-style means."""
-        t = self.table
+        t = self.table[self.table.code != REGION_ROW]
+        r = self.table[self.table.code == REGION_ROW].set_index("measure")
         lines = [f"Forecast of {self.region} for {self.target_year} from the census of {self.base_year}: "
                  f"{self.meta.get('members')} runs ({self.meta.get('parameters')}); 50% and 90% intervals include "
                  f"{'the parameters and chance' if self.meta.get('draws', 1) > 1 else 'chance only'}."]
-        lines.append(f"{'measure':16} {'councils':>8} {'mean of medians':>16} {'median 90% width':>17}")
+        lines.append(f"{'measure':16} {'region: median':>15} {'50% interval':>17} {'90% interval':>17} "
+                     f"{'councils: median 90% width':>27}")
         for m in COUNCIL_MEASURES:
-            s = t[t.measure == m]
-            lines.append(f"{LABELS[m]:16} {len(s):8d} {s['median'].mean():16.2f} {(s.q95 - s.q05).median():17.2f}")
+            s, x = t[t.measure == m], r.loc[m]
+            lines.append(f"{LABELS[m]:16} {x['median']:15.2f} {x.q25:8.2f}-{x.q75:<8.2f} {x.q05:8.2f}-{x.q95:<8.2f} "
+                         f"{(s.q95 - s.q05).median():27.2f}")
         return "\n".join(lines)
 
     def write(self, out: Path) -> list[Path]:
@@ -146,7 +154,7 @@ def forecast(base_year: int, region: str = "england", draws: int = 40, seeds_per
         workers: processes (default all cores).
         progress: called with (runs done, runs).
     """
-    from .calibrate.moments import census_councils
+    from .calibrate.moments import census_councils, census_moments
     from .calibrate.objective import region_codes
     from .data import load_seeds
     from .limits import REPLICATES
@@ -164,16 +172,17 @@ def forecast(base_year: int, region: str = "england", draws: int = 40, seeds_per
     start = time.perf_counter()
     results = run_many(one_year, [(region, base_year, s, sets[d]) for s, d in zip(seeds, draw_of, strict=True)],
                        workers, progress)
-    ens = ensemble_table([r[0] for r in results], draw_of, seeds)
+    ens = ensemble_table(results, draw_of, seeds)
     table = summarise(ens)
     data = load_seeds()
     names = data.councils.set_index("code")["name"]
-    table.insert(1, "council", table.code.map(names))
+    table.insert(1, "council", table.code.map(names).fillna(f"{region} (all its councils)"))
     for year, label in ((base_year, "census_base"), (base_year + 1, "census_target")):
         if year in CENSUS_YEARS:
             c = census_councils(data, codes, year)
-            table[label] = [float(c.loc[code, CENSUS_COLUMNS[m]]) for code, m in zip(table.code, table.measure,
-                                                                                       strict=True)]
+            whole = {**census_moments(data, codes, year), "perm_fte": float(c.inpost_fte.sum())}
+            table[label] = [whole[m] if code == REGION_ROW else float(c.loc[code, CENSUS_COLUMNS[m]])
+                            for code, m in zip(table.code, table.measure, strict=True)]
         else:
             table[label] = np.nan
     meta = {"region": region, "base_year": base_year, "target_year": base_year + 1, "members": members,
@@ -199,7 +208,7 @@ def plot_forecast_map(f: Forecast, path: Path) -> Path:
     measures = [m for m in COUNCIL_MEASURES if m != "perm_fte"]
     fig, axes = plt.subplots(2, len(measures), figsize=(4.2 * len(measures), 8.5), squeeze=False)
     for j, m in enumerate(measures):
-        s = f.table[f.table.measure == m]
+        s = f.table[(f.table.measure == m) & (f.table.code != REGION_ROW)]
         draw_councils(axes[0, j], list(s.code), list(s["median"]), cmap="viridis", label=LABELS[m])
         axes[0, j].set_title(f"{LABELS[m]}: median forecast {f.target_year}", fontsize=9)
         draw_councils(axes[1, j], list(s.code), list(s.q95 - s.q05), cmap="magma_r", label="points" if m != "caseload"

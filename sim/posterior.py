@@ -165,8 +165,10 @@ def _jsonable(x: Any) -> Any:
     return str(x)
 
 
-def installed_posterior(path: str | Path = POSTERIOR_FILE) -> Posterior | None:
-    """The installed posterior, or None when there is none or ``CSWSIM_PRIORS=1`` asks for the priors."""
+def installed_posterior(path: str | Path | None = None) -> Posterior | None:
+    """The installed posterior (``POSTERIOR_FILE``), or None when there is none or ``CSWSIM_PRIORS=1`` asks
+    for the priors."""
+    path = POSTERIOR_FILE if path is None else path
     if os.environ.get("CSWSIM_PRIORS") == "1" or not Path(path).exists():
         return None
     return Posterior.load(path)
