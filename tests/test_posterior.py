@@ -127,3 +127,15 @@ def test_posterior_settings_are_checked(tmp_path, capsys):
     assert main(["calibrate", "--spec", str(spec), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
     assert "unknown key 'population'" in err and "max_generations = 0" in err
+
+
+@pytest.mark.slow
+def test_abc_runs_on_a_dask_cluster():
+    """pyabc's Dask sampler on a real dask.distributed LocalCluster (what --dask-workers starts)."""
+    spec = CalibrationSpec(free=FREE, region=REGION, base_years=[2022], seeds=[1], workers=1)
+    per = simulate_moments((REGION, [2022], [1], TRUTH))
+    targets = {y: mean_moments(v) for y, v in per.items()}
+    settings = AbcSettings(population_size=8, max_generations=1, max_minutes=5)
+    draws, w, gens = run_abc(spec, settings, FREE, {}, targets, dask_workers=1)
+    assert len(draws) == 8 and np.isclose(w.sum(), 1) and gens.samples.iloc[0] >= 8
+    assert draws.exit_mid_per_month.between(*FREE["exit_mid_per_month"]).all()
