@@ -1,17 +1,21 @@
-"""The posterior over the behavioural parameters: Morris screening, then ABC-SMC with pyabc.
+"""The posterior over the behavioural parameters: Morris screening, then ABC (rejection or SMC) with pyabc.
 
 ``sim calibrate`` (the default method, ``abc``):
 
 1. **Screening** (:mod:`.screening`): parameters whose Morris visibility on the standardised moments is
    below the spec's threshold are fixed (at their prior default) and reported as such.
-2. **ABC-SMC** (pyabc): priors uniform over the spec's ``[free]`` ranges for the remaining parameters;
-   the model is one 12-month run from every base year of the spec with one seed (a fresh seed per
-   particle, derived from its parameters, so the randomness of the census is part of the likelihood);
-   the distance is the calibration objective (:func:`~.objective.distance`: inverse-variance weighted
-   squared distance of the moments to the census of the following years, averaged over base years);
-   epsilon is the median distance of the previous generation; transitions are pyabc's multivariate
-   normal kernels. It stops at the first of: ``max_generations``, ``max_simulations`` particles
-   simulated, ``max_minutes`` of wall time, an acceptance rate below ``min_acceptance_rate``.
+2. **ABC** (pyabc): priors uniform over the spec's ``[free]`` ranges for the remaining parameters; the
+   model is one 12-month run from every base year of the spec with one seed (a fresh seed per particle,
+   derived from its parameters, so the randomness of the census is part of the likelihood); the distance
+   is the calibration objective (:func:`~.objective.distance`: inverse-variance weighted squared distance
+   of the moments to the census of the following years, averaged over base years); each generation's
+   epsilon is the ``epsilon_quantile`` of the previous distances (the first: of a prior sample). With
+   ``max_generations = 1`` (the spec's default) this is ABC rejection with equal weights; more
+   generations continue as ABC-SMC (multivariate normal transitions), which with 14 parameters and a
+   noisy distance collapses its importance weights (docs/calibration.md). It stops at the first of:
+   ``max_generations``, ``max_simulations`` particles, ``max_minutes`` (both checked between
+   generations), an acceptance rate below ``min_acceptance_rate``; if pyabc fails inside a generation,
+   the last finished one is the posterior and the provenance says so.
 3. The last generation's particles and weights are the posterior (:class:`sim.posterior.Posterior`), with
    provenance; its weighted mean is the point written to ``calibrated_params.toml``.
 
@@ -48,6 +52,7 @@ SETTINGS: dict[str, tuple[type, float, float]] = {  # [posterior] key -> (type, 
     "max_simulations": (int, 10, 100_000_000),
     "max_minutes": (float, 0.1, 100_000),
     "min_acceptance_rate": (float, 0.0, 1.0),
+    "epsilon_quantile": (float, 0.001, 1.0),
     "abc_seed": (int, 0, 2**31 - 1),
     "screening_trajectories": (int, 0, 1000),
     "screening_levels": (int, 2, 20),
@@ -64,6 +69,7 @@ class AbcSettings:
     max_simulations: int = 5000
     max_minutes: float = 40.0
     min_acceptance_rate: float = 0.02
+    epsilon_quantile: float = 0.5  # each generation's epsilon: this quantile of the previous one's distances
     abc_seed: int = 13
     screening_trajectories: int = 8  # 0 = no screening: every free parameter goes to ABC
     screening_levels: int = 4
@@ -189,16 +195,33 @@ def run_abc(spec: CalibrationSpec, settings: AbcSettings, free: dict[str, tuple[
         path = Path(db) if db is not None else Path(tmp) / "abc.db"
         path.parent.mkdir(parents=True, exist_ok=True)
         abc = pyabc.ABCSMC(model, prior, dist, population_size=settings.population_size, sampler=sampler,
-                           eps=pyabc.MedianEpsilon())
+                           eps=pyabc.QuantileEpsilon(initial_epsilon="from_sample", alpha=settings.epsilon_quantile))
         abc.new(f"sqlite:///{path}", observed(targets))
-        history = abc.run(max_nr_populations=settings.max_generations, min_acceptance_rate=settings.min_acceptance_rate,
-                          max_total_nr_simulations=settings.max_simulations,
-                          max_walltime=dt.timedelta(minutes=settings.max_minutes))
-        df, w = history.get_distribution(m=0, t=history.max_t)
+        stopped = "budget: generations, particles, minutes or acceptance rate"
+        try:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                history = abc.run(max_nr_populations=settings.max_generations,
+                                  min_acceptance_rate=settings.min_acceptance_rate,
+                                  max_total_nr_simulations=settings.max_simulations,
+                                  max_walltime=dt.timedelta(minutes=settings.max_minutes))
+        except (AssertionError, ValueError, FloatingPointError, ZeroDivisionError) as exc:
+            # pyabc's importance weights can underflow in many dimensions once epsilon nears the noise
+            # floor (seen in generation 8 of 14 parameters): every finished generation is in the database,
+            # so the last one is the posterior, and the provenance says why it stopped there.
+            history = abc.history
+            if history.max_t < 0:
+                raise
+            stopped = (f"generation {history.max_t + 1} failed in pyabc ({type(exc).__name__}: {exc}); the posterior "
+                       f"is generation {history.max_t}")
+            if log:
+                log(stopped)
+        last = history.max_t
+        df, w = history.get_distribution(m=0, t=last)
         pops = history.get_all_populations()
-    pops = pops[pops.t >= 0].copy()
+    pops = pops[(pops.t >= 0) & (pops.t <= last)].copy()
     pops["acceptance_rate"] = pops.particles / pops.samples
     gens = pops[["t", "epsilon", "samples", "particles", "acceptance_rate", "wall_time"]].reset_index(drop=True)
+    gens.attrs["stopped"] = stopped
     if log:
         for r in gens.itertuples():
             log(f"generation {r.t}: epsilon {r.epsilon:.4g}, {r.samples} simulated, acceptance {r.acceptance_rate:.3f}")
@@ -226,12 +249,14 @@ def calibrate_posterior(spec: CalibrationSpec, settings: AbcSettings, workers: i
     draws, weights, gens = run_abc(spec, settings, free, fixed, targets, workers, scheduler, dask_workers, db, log)
     seconds = time.perf_counter() - start
     w = moment_weights(spec.region, spec.weight_multipliers, last_year=max(spec.base_years) + 1)
+    kind = "rejection, one generation" if len(gens) == 1 else f"SMC, {len(gens)} generations"
     provenance = {
         "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "code_version": code_version(),
-        "method": "Morris screening (SALib), then ABC-SMC (pyabc): uniform priors on the spec's ranges, "
-                  "median epsilon, multivariate normal transitions; distance = inverse-variance weighted squared "
-                  "distance of the moments (sim/calibrate/objective.py)",
+        "method": (f"Morris screening (SALib), then ABC with pyabc ({kind}): "
+                   f"uniform priors on the spec's ranges, epsilon the {settings.epsilon_quantile:g} quantile of the "
+                   "previous distances, multivariate normal transitions; distance = inverse-variance weighted "
+                   "squared distance of the moments (sim/calibrate/objective.py)"),
         "spec": spec.source, "region": spec.region, "base_years": spec.base_years,
         "census_years": sorted(y + 1 for y in spec.base_years),
         "weights_census_years": f"up to {max(spec.base_years) + 1}",
@@ -239,6 +264,7 @@ def calibrate_posterior(spec: CalibrationSpec, settings: AbcSettings, workers: i
         "population_size": settings.population_size,
         "generations": gens.drop(columns="wall_time", errors="ignore").to_dict("records"),
         "simulations": int(gens.samples.sum()), "final_epsilon": float(gens.epsilon.iloc[-1]),
+        "stopped": gens.attrs.get("stopped", ""),
         "abc_seed": settings.abc_seed, "run_seeds": "one seed per particle: crc32 of its parameters + abc_seed",
         "sampler": f"dask {scheduler}" if scheduler else f"dask local cluster of {dask_workers}" if dask_workers
         else f"multicore {workers}" if workers > 1 else "single core",
