@@ -127,8 +127,22 @@ def run_council_months(region: str, base_year: int, seed: int, params: dict[str,
     from ..model import WorkforceModel
 
     model = WorkforceModel(region=region, base_year=base_year, seed=seed, params=params, months=12)
-    model.run(months=12)
-    return model.results.council_months
+    try:
+        model.run(months=12)
+        return model.results.council_months
+    finally:
+        release_model(model)
+
+
+def release_model(model: Any) -> None:
+    """Let a finished model be freed. Mesa 3.3 counts agent ids per model in a class-level dictionary
+    (``mesa.Agent._ids``) that keeps every model ever built alive: about 5 MB per England run, so the
+    thousands of runs of a calibration ran a worker out of memory."""
+    from mesa import Agent
+
+    ids = getattr(Agent, "_ids", None)
+    if isinstance(ids, dict):
+        ids.pop(model, None)
 
 
 def simulate_moments(job: tuple[str, list[int], list[int], dict[str, float]]) -> dict[int, list[dict[str, float]]]:
@@ -205,4 +219,4 @@ def with_fixed(spec: CalibrationSpec, params: dict[str, Any]) -> dict[str, float
 
 
 __all__ = ["CalibrationSpec", "census_targets", "contributions", "distance", "mean_moments", "moment_weights",
-           "region_codes", "run_council_months", "simulate_moments", "with_fixed"]
+           "region_codes", "release_model", "run_council_months", "simulate_moments", "with_fixed"]
