@@ -153,8 +153,14 @@ def with_draw(scenario: Scenario, draw: dict[str, float] | None) -> Scenario:
 def run_pair(baseline: Scenario, scenario: Scenario, seed: int, window_start: int,
              draw: dict[str, float] | None = None, draw_index: int = 0) -> Pair:
     """Run both scenarios with one seed and one parameter draw (common random numbers) and summarise them."""
-    base, scen = with_draw(baseline, draw), with_draw(scenario, draw)
-    return (seed, draw_index, summarise_run(base.run(seed), window_start), summarise_run(scen.run(seed), window_start))
+    from .calibrate.objective import release_model
+
+    summaries = []
+    for arm in (with_draw(baseline, draw), with_draw(scenario, draw)):
+        model = arm.run(seed)
+        summaries.append(summarise_run(model, window_start))
+        release_model(model)  # Mesa 3.3 would keep it alive: workers run many pairs
+    return (seed, draw_index, summaries[0], summaries[1])
 
 
 class Comparison:
