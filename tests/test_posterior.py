@@ -139,3 +139,18 @@ def test_abc_runs_on_a_dask_cluster():
     draws, w, gens = run_abc(spec, settings, FREE, {}, targets, dask_workers=1)
     assert len(draws) == 8 and np.isclose(w.sum(), 1) and gens.samples.iloc[0] >= 8
     assert draws.exit_mid_per_month.between(*FREE["exit_mid_per_month"]).all()
+
+
+def test_calibration_runs_do_not_keep_their_models_alive():
+    """Mesa 3.3 keeps every model in mesa.Agent._ids; thousands of calibration runs ran out of memory."""
+    import gc
+
+    from sim.calibrate.objective import run_council_months
+    from sim.model import WorkforceModel
+
+    gc.collect()
+    before = sum(isinstance(o, WorkforceModel) for o in gc.get_objects())
+    for seed in range(3):
+        run_council_months(REGION, 2022, seed, {})
+    gc.collect()
+    assert sum(isinstance(o, WorkforceModel) for o in gc.get_objects()) == before
