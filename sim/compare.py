@@ -1,10 +1,17 @@
 """Paired comparisons of two scenarios with common random numbers, and their 95% intervals.
 
-``compare(baseline, scenario, replicates, workers)`` runs both scenarios with the seeds
-0..N-1 (the same seed gives both runs the same random numbers, so their difference is the policy's
-effect plus little noise), summarises each run over the months the policy acts, and returns a
-:class:`Comparison`: per council and for the region, the mean difference with a 95% interval
-(mean ± t(0.975, N-1) × sd / √N across the replicate pairs).
+``compare(baseline, scenario, replicates, workers)`` runs both scenarios with the seeds 0..N-1 (the
+same seed gives both runs the same random numbers, so their difference is the policy's effect plus
+little noise), summarises each run over the months the policy acts, and returns a :class:`Comparison`:
+per council and for the region, the mean difference with a 95% interval.
+
+By default each replicate pair also draws its parameters from the calibrated posterior
+(:mod:`sim.posterior`): pair i uses seed i and draw i // S (S seeds per draw, default 2), and both arms
+share the draw and the seed. The interval then includes the uncertainty of the parameters, and
+:mod:`sim.uncertainty` splits its variance into the part that comes from the parameters and the part
+that comes from chance (law of total variance). ``point=True`` (``--point``) runs every pair with the
+one calibrated parameter set: the interval is then mean ± t(0.975, N-1) × sd / √N, chance only, as
+before issue 13. Parameters set by the scenario file or ``--set`` win over the draws.
 
 From the command line::
 
@@ -25,13 +32,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .errors import SimInputError
 from .limits import REPLICATES, WORKERS
 from .model import WorkforceModel
 from .procs import pool_worker_init, signals_deferred, terminate_pool
 from .scenario import Scenario, load
+from .uncertainty import decompose, t_interval  # noqa: F401  (t_interval: part of this module's API)
 
 # measure: (what it is, unit, sentence template: {amt} magnitude, {dir} direction word, (up, down) words)
 MEASURES: dict[str, tuple[str, str, str, tuple[str, str]]] = {
@@ -135,20 +142,25 @@ def summarise_run(m: WorkforceModel, window_start: int) -> RunSummary:
     return RunSummary(values, series, od / years)
 
 
-def run_pair(baseline: Scenario, scenario: Scenario, seed: int, window_start: int) -> tuple[int, RunSummary,
-                                                                                               RunSummary]:
-    """Run both scenarios with one seed (common random numbers) and summarise them."""
-    return (seed, summarise_run(baseline.run(seed), window_start), summarise_run(scenario.run(seed), window_start))
+Pair = tuple[int, int, RunSummary, RunSummary]  # (seed, posterior draw, baseline, scenario)
 
 
-def t_interval(diffs: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean and 95% interval of paired differences (t distribution with N-1 degrees of freedom)."""
-    n = diffs.shape[axis]
-    mean = diffs.mean(axis=axis)
-    if n < 2:
-        return mean, mean * np.nan, mean * np.nan
-    half = stats.t.ppf(0.975, n - 1) * diffs.std(axis=axis, ddof=1) / np.sqrt(n)
-    return mean, mean - half, mean + half
+def with_draw(scenario: Scenario, draw: dict[str, float] | None) -> Scenario:
+    """The scenario with a posterior draw under its own parameters (the file's and --set win)."""
+    return scenario if not draw else replace(scenario, params={**draw, **scenario.params})
+
+
+def run_pair(baseline: Scenario, scenario: Scenario, seed: int, window_start: int,
+             draw: dict[str, float] | None = None, draw_index: int = 0) -> Pair:
+    """Run both scenarios with one seed and one parameter draw (common random numbers) and summarise them."""
+    from .calibrate.objective import release_model
+
+    summaries = []
+    for arm in (with_draw(baseline, draw), with_draw(scenario, draw)):
+        model = arm.run(seed)
+        summaries.append(summarise_run(model, window_start))
+        release_model(model)  # Mesa 3.3 would keep it alive: workers run many pairs
+    return (seed, draw_index, summaries[0], summaries[1])
 
 
 class Comparison:
@@ -162,11 +174,13 @@ class Comparison:
         flows: origin-destination movers a year in both runs and the difference with its interval.
     """
 
-    def __init__(self, baseline: Scenario, scenario: Scenario, results: list[tuple[int, RunSummary, RunSummary]],
-                 focus: str | None, elapsed_s: float, workers: int) -> None:
+    def __init__(self, baseline: Scenario, scenario: Scenario, results: list[Pair], focus: str | None,
+                 elapsed_s: float, workers: int, posterior: dict[str, Any] | None = None) -> None:
         self.baseline, self.scenario = baseline, scenario
         self.elapsed_s, self.workers = elapsed_s, workers
         self.n = len(results)
+        self.posterior = posterior  # None: one parameter set; else what the draws came from (and how many)
+        self.draws = len({r[1] for r in results})
         ref = baseline.build_model(0)
         agents = ref.council_agents
         self.a = ref.councils.n_active
@@ -186,48 +200,55 @@ class Comparison:
         self._build(results)
 
     # ---- tables -----------------------------------------------------------------------------
-    def _build(self, results: list[tuple[int, RunSummary, RunSummary]]) -> None:
+    def _build(self, results: list[Pair]) -> None:
         results = sorted(results, key=lambda r: r[0])
         seeds = [r[0] for r in results]
+        groups = np.array([r[1] for r in results])
         units = self.names[: self.a] + [REGION]
         rows, reps = [], []
         for k, (label, unit, _, _) in MEASURES.items():
-            base = np.array([r[1].values[k] for r in results])
-            scen = np.array([r[2].values[k] for r in results])
-            mean, lo, hi = t_interval(scen - base)
+            base = np.array([r[2].values[k] for r in results])
+            scen = np.array([r[3].values[k] for r in results])
+            iv = decompose(scen - base, groups)
+            share = iv.param_share
             for j, name in enumerate(units):
                 rows.append(dict(council=name, measure=k, label=label, unit=unit, baseline=base[:, j].mean(),
-                                 scenario=scen[:, j].mean(), diff=mean[j], lo=lo[j], hi=hi[j], n=self.n))
-            reps.append(pd.DataFrame({"seed": np.repeat(seeds, len(units)), "council": np.tile(units, len(seeds)),
-                                      "measure": k, "baseline": base.ravel(), "scenario": scen.ravel()}))
+                                 scenario=scen[:, j].mean(), diff=iv.mean[j], lo=iv.lo[j], hi=iv.hi[j], n=self.n,
+                                 param_share=share[j]))
+            reps.append(pd.DataFrame({"seed": np.repeat(seeds, len(units)), "draw": np.repeat(groups, len(units)),
+                                      "council": np.tile(units, len(seeds)), "measure": k,
+                                      "baseline": base.ravel(), "scenario": scen.ravel()}))
         # losses to each named destination, per origin council (OD flows)
-        base_od = np.array([r[1].od for r in results])
-        scen_od = np.array([r[2].od for r in results])
-        mean, lo, hi = t_interval(scen_od - base_od)
+        base_od = np.array([r[2].od for r in results])
+        scen_od = np.array([r[3].od for r in results])
+        iv = decompose(scen_od - base_od, groups)
+        mean, lo, hi, share = iv.mean, iv.lo, iv.hi, iv.param_share
         keep = (base_od.mean(0) > 0.05) | (scen_od.mean(0) > 0.05)
         fl = [dict(origin=self.names[i], destination=self.names[j], destination_in_region=j < self.a,
                    baseline=base_od[:, i, j].mean(), scenario=scen_od[:, i, j].mean(), diff=mean[i, j],
-                   lo=lo[i, j], hi=hi[i, j], n=self.n) for i, j in zip(*np.nonzero(keep), strict=True)]
+                   lo=lo[i, j], hi=hi[i, j], n=self.n, param_share=share[i, j])
+              for i, j in zip(*np.nonzero(keep), strict=True)]
         self.flows = pd.DataFrame(fl, columns=["origin", "destination", "destination_in_region", "baseline",
-                                               "scenario", "diff", "lo", "hi", "n"])
+                                               "scenario", "diff", "lo", "hi", "n", "param_share"])
         for f in fl:
             rows.append(dict(council=f["origin"], measure=f"losses_to:{f['destination']}",
                              label=f"social workers lost to {f['destination']} a year", unit="heads/yr",
-                             **{k: f[k] for k in ("baseline", "scenario", "diff", "lo", "hi", "n")}))
+                             **{k: f[k] for k in ("baseline", "scenario", "diff", "lo", "hi", "n", "param_share")}))
         # cost per worker retained: extra cost over leavers avoided (ratio of means, bootstrap interval)
         for j, name in enumerate(units):
-            d_cost = np.array([r[2].values["total_cost_gbp"][j] - r[1].values["total_cost_gbp"][j] for r in results])
-            d_kept = np.array([r[1].values["leavers"][j] - r[2].values["leavers"][j] for r in results])
-            est, lo_, hi_ = ratio_interval(d_cost, d_kept)
+            d_cost = np.array([r[3].values["total_cost_gbp"][j] - r[2].values["total_cost_gbp"][j] for r in results])
+            d_kept = np.array([r[2].values["leavers"][j] - r[3].values["leavers"][j] for r in results])
+            est, lo_, hi_ = ratio_interval(d_cost, d_kept, groups=groups)
             rows.append(dict(council=name, measure="cost_per_worker_retained_gbp",
                              label="extra workforce cost per leaver avoided", unit="GBP", baseline=np.nan,
-                             scenario=np.nan, diff=est, lo=lo_, hi=hi_, n=self.n))
+                             scenario=np.nan, diff=est, lo=lo_, hi=hi_, n=self.n, param_share=np.nan))
         table = pd.DataFrame(rows)
         table.insert(1, "role", table.council.map(self.role).fillna("region"))
         self.table = table
         self.replicates = pd.concat(reps, ignore_index=True)
-        diff = np.array([r[2].series - r[1].series for r in results])  # (N, S, T, C)
-        mean, lo, hi = t_interval(diff)
+        diff = np.array([r[3].series - r[2].series for r in results])  # (N, S, T, C)
+        iv = decompose(diff, groups)
+        mean, lo, hi = iv.mean, iv.lo, iv.hi
         S, T, C = mean.shape
         self.series = pd.DataFrame({
             "measure": np.repeat(SERIES, T * C), "tick": np.tile(np.repeat(np.arange(T), C), S),
@@ -273,28 +294,50 @@ class Comparison:
         return paths + self.plots(out)
 
     def meta(self) -> pd.DataFrame:
+        post = self.posterior or {}
         return pd.DataFrame([dict(baseline=self.baseline.name, scenario=self.scenario.name,
                                   scenario_file=self.scenario.source, region=self.scenario.region,
                                   base_year=self.scenario.base_year, years=self.scenario.years,
                                   replicates=self.n, window=self.window, focus=self.focus or "",
-                                  workers=self.workers, elapsed_s=self.elapsed_s)])
+                                  workers=self.workers, elapsed_s=self.elapsed_s,
+                                  parameters="posterior draws" if self.posterior else "one parameter set (point)",
+                                  draws=self.draws, posterior_file=str(post.get("file", "")),
+                                  posterior_created=str(post.get("created", "")))])
+
+    def param_share(self, council: str | None = None) -> float:
+        """Median share of the interval's variance that comes from the parameters over the table's rows
+        (of one council, or all); 0 with one parameter set."""
+        t = self.table if council is None else self.table[self.table.council == council]
+        s = t.param_share.dropna()
+        return float(s.median()) if len(s) else float("nan")
 
 
-def ratio_interval(num: np.ndarray, den: np.ndarray, draws: int = 2000) -> tuple[float, float, float]:
-    """Ratio of means with a 95% percentile-bootstrap interval over replicate pairs; NaN when the
-    denominator's own interval includes zero (the ratio is then not meaningful)."""
-    _, lo, hi = t_interval(den)
-    if len(den) < 2 or not lo > 0:
+def ratio_interval(num: np.ndarray, den: np.ndarray, draws: int = 2000,
+                   groups: np.ndarray | None = None) -> tuple[float, float, float]:
+    """Ratio of means with a 95% percentile-bootstrap interval over replicate pairs (resampling whole
+    posterior draws when ``groups`` names them); NaN when the denominator's own interval includes zero
+    (the ratio is then not meaningful)."""
+    groups = np.zeros(len(den), int) if groups is None else np.asarray(groups)
+    iv = decompose(den, groups)
+    if len(den) < 2 or not iv.lo > 0:
         return float("nan"), float("nan"), float("nan")
     rng = np.random.default_rng(20240930)  # analysis only: a fixed bootstrap, not the engine's streams
-    pick = rng.integers(0, len(den), size=(draws, len(den)))
-    boot = num[pick].mean(1) / np.maximum(den[pick].mean(1), 1e-9)
+    labels = np.unique(groups)
+    if len(labels) == 1:
+        pick = rng.integers(0, len(den), size=(draws, len(den)))
+        boot = num[pick].mean(1) / np.maximum(den[pick].mean(1), 1e-9)
+    else:  # a cluster bootstrap: the draws are the units
+        members = [np.flatnonzero(groups == g) for g in labels]
+        chosen = rng.integers(0, len(labels), size=(draws, len(labels)))
+        boot = np.array([num[np.concatenate([members[c] for c in row])].mean()
+                         / max(den[np.concatenate([members[c] for c in row])].mean(), 1e-9) for row in chosen])
     return float(num.mean() / den.mean()), float(np.percentile(boot, 2.5)), float(np.percentile(boot, 97.5))
 
 
 def compare(baseline: str | Path | Scenario, scenario: str | Path | Scenario, replicates: int = 20,
             workers: int | None = None, council: str | None = None,
-            progress: Callable[[int, int], None] | None = None) -> Comparison:
+            progress: Callable[[int, int], None] | None = None, point: bool = False, seeds_per_draw: int = 2,
+            posterior: Any = None) -> Comparison:
     """Run ``replicates`` paired runs (seeds 0..N-1) of both scenarios and compare them.
 
     Args:
@@ -304,6 +347,11 @@ def compare(baseline: str | Path | Scenario, scenario: str | Path | Scenario, re
         workers: processes (default all cores; 1 runs in this process).
         council: council to report on first (default the scenario's focus).
         progress: called with (pairs done, pairs) as runs finish.
+        point: one parameter set for every pair (the calibrated defaults): intervals of chance only.
+        seeds_per_draw: seeds per posterior draw (at least 2, so that chance and parameters can be told
+            apart); pair i uses draw i // seeds_per_draw.
+        posterior: a :class:`sim.posterior.Posterior` (default the installed one; with none installed the
+            comparison falls back to one parameter set and says so).
     """
     scen = load(scenario)
     base = scen.baseline() if str(baseline).lower() == "baseline" else load(baseline)
@@ -316,11 +364,12 @@ def compare(baseline: str | Path | Scenario, scenario: str | Path | Scenario, re
     focus = council or scen.focus_council()
     if focus:
         base.build_model(0).council_index(focus, where="--council")
+    draws, post_info = pair_draws(replicates, point, seeds_per_draw, posterior)
     start, window = time.perf_counter(), scen.first_policy_tick
     results = []
     if workers == 1:
         for seed in range(replicates):
-            results.append(run_pair(base, scen, seed, window))
+            results.append(run_pair(base, scen, seed, window, *draws[seed]))
             if progress:
                 progress(len(results), replicates)
     else:
@@ -328,7 +377,8 @@ def compare(baseline: str | Path | Scenario, scenario: str | Path | Scenario, re
                                  initializer=pool_worker_init) as pool:
             try:
                 with signals_deferred():  # the workers are forked here: no stop signal in the middle of a fork
-                    futures = [pool.submit(run_pair, base, scen, seed, window) for seed in range(replicates)]
+                    futures = [pool.submit(run_pair, base, scen, seed, window, *draws[seed])
+                               for seed in range(replicates)]
                 for fut in as_completed(futures):
                     results.append(fut.result())
                     if progress:
@@ -336,7 +386,32 @@ def compare(baseline: str | Path | Scenario, scenario: str | Path | Scenario, re
             except BaseException:  # Ctrl-C, SIGTERM or a failed run: stop every worker now
                 terminate_pool(pool)
                 raise
-    return Comparison(base, scen, results, focus, time.perf_counter() - start, workers)
+    return Comparison(base, scen, results, focus, time.perf_counter() - start, workers, post_info)
+
+
+def pair_draws(replicates: int, point: bool, seeds_per_draw: int,
+               posterior: Any = None) -> tuple[list[tuple[dict[str, float] | None, int]], dict[str, Any] | None]:
+    """The parameter draw and draw number of each pair, and what the draws came from (None: one set)."""
+    from .posterior import installed_posterior
+
+    if point:
+        return [(None, 0)] * replicates, None
+    if not isinstance(seeds_per_draw, int) or isinstance(seeds_per_draw, bool) or not 1 <= seeds_per_draw <= 100_000:
+        raise SimInputError(f"--seeds-per-draw {seeds_per_draw}: allowed a whole number from 1 (2 or more tell the "
+                            "parameters' share of an interval from chance); or use --point")
+    seeds_per_draw = min(seeds_per_draw, replicates)
+    posterior = posterior if posterior is not None else installed_posterior()
+    if posterior is None:
+        from .console import logger
+
+        logger.warning("no calibrated posterior installed (sim/calibrated_posterior.parquet; or CSWSIM_PRIORS=1): "
+                       "every pair uses one parameter set, and the intervals are chance only")
+        return [(None, 0)] * replicates, None
+    n_draws = -(-replicates // seeds_per_draw)
+    sets = posterior.param_sets(n_draws)
+    info = {**{k: posterior.provenance.get(k) for k in ("file", "created", "code_version")}, "draws": n_draws,
+            "seeds_per_draw": seeds_per_draw}
+    return [(sets[i // seeds_per_draw], i // seeds_per_draw) for i in range(replicates)], info
 
 
 def _context() -> Any:
@@ -360,7 +435,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     folder = ResultsFolder(args.out, force=args.force, what="sim compare") if args.out else None
     with progress_bar(args.replicates, "paired runs", "pair", wants_progress(args)) as bar:
         comp = compare(base, scen, replicates=args.replicates, workers=args.workers, council=args.council,
-                       progress=bar_callback(bar))
+                       progress=bar_callback(bar), point=args.point, seeds_per_draw=args.seeds_per_draw)
     print(comp.text())
     if folder is not None:
         with folder as tmp:
@@ -395,6 +470,11 @@ def add_compare_parser(sub: Any) -> None:
     p.add_argument("--replicates", type=int, default=20, help="paired runs, seeds 0..N-1 (default 20)")
     p.add_argument("--workers", type=int, default=None, help="processes (default all cores)")
     p.add_argument("--council", default=None, help="council to report on first (default the scenario's focus)")
+    p.add_argument("--point", action="store_true", help="one parameter set (the calibrated defaults) for every "
+                   "pair: faster, but the intervals are chance only (by default each pair draws its parameters "
+                   "from the calibrated posterior)")
+    p.add_argument("--seeds-per-draw", type=int, default=2, help="seeds per posterior draw: pair i uses draw "
+                   "i // S (default 2)")
     p.add_argument("--out", default=None, help="folder for Parquet tables, text and PNG plots")
     add_set_option(p)
     add_output_options(p)

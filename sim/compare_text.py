@@ -24,8 +24,21 @@ def amount(x: float, measure: str) -> str:
     return f"{x:.1f}" if x < 10 else f"{x:.0f}"
 
 
-def sentence(row: pd.Series) -> str:
-    """One table row as a sentence with its 95% interval."""
+def share_tag(row: pd.Series) -> str:
+    """Where an interval's width comes from: " [parameters 70%, chance 30%]" (shares of its variance)."""
+    share = row.get("param_share", float("nan"))
+    if share is None or not math.isfinite(share):
+        return ""
+    return f" [parameters {100 * share:.0f}%, chance {100 * (1 - share):.0f}%]"
+
+
+def sentence(row: pd.Series, shares: bool = False) -> str:
+    """One table row as a sentence with its 95% interval (and, with ``shares``, where its width comes from)."""
+    text = _sentence(row)
+    return text + share_tag(row) if shares and not text.endswith("unchanged") else text
+
+
+def _sentence(row: pd.Series) -> str:
     from .compare import MEASURES
 
     m = row.measure
@@ -55,15 +68,34 @@ def comparison_text(comp: Comparison, council: str | None = None) -> str:
     """The focus council's effects, each neighbour's, and the region's."""
     focus = council or comp.focus
     t = comp.table
+    post = comp.posterior
     lines = [f"{comp.scenario.name} against {comp.baseline.name}: {comp.scenario.region}, {comp.window}, "
-             f"{comp.n} paired runs (seeds 0-{comp.n - 1}); differences a year (or averages) with 95% intervals",
-             ""]
+             f"{comp.n} paired runs (seeds 0-{comp.n - 1}); differences a year (or averages) with 95% intervals"]
+    if post:
+        share = comp.param_share(focus) if focus else comp.param_share()
+        lines += [f"Each pair drew its parameters from the calibrated posterior ({comp.draws} draws, "
+                  f"{post['seeds_per_draw']} seeds each; both runs of a pair share the draw and the seed), so the "
+                  "intervals include what we do not know about the parameters as well as chance. In brackets, "
+                  "the shares of each interval's variance from the parameters and from chance (more replicates "
+                  "shrink only the chance part); "
+                  f"{'for ' + focus if focus else 'overall'} the median is {100 * share:.0f}% from the parameters."
+                  if math.isfinite(share) else "Each pair drew its parameters from the calibrated posterior (one seed "
+                  "per draw: the intervals include the parameters and chance, which cannot be told apart)."]
+    else:
+        lines += ["One parameter set for every pair (--point, or no posterior installed): the intervals are chance "
+                  "only (the noise between seeds), not the uncertainty of the parameters."]
+    lines.append("")
+    shares = post is not None
+
+    def say(r: pd.Series) -> str:
+        return sentence(r, shares)
+
     if focus:
         rows = t[t.council == focus]
         lines.append(f"{focus}:")
-        lines += ["  " + sentence(r) for _, r in rows[~rows.measure.str.startswith("losses_to:")].iterrows()]
+        lines += ["  " + say(r) for _, r in rows[~rows.measure.str.startswith("losses_to:")].iterrows()]
         dest = rows[rows.measure.str.startswith("losses_to:")].sort_values("baseline", ascending=False)
-        lines += ["  " + sentence(r) for _, r in dest.iterrows()]
+        lines += ["  " + say(r) for _, r in dest.iterrows()]
         lines.append("")
         for name in comp.neighbours:
             rows = t[t.council == name]
@@ -71,14 +103,14 @@ def comparison_text(comp: Comparison, council: str | None = None) -> str:
                 continue
             lines.append(f"{name} (neighbour):")
             to_focus = rows[rows.measure == f"losses_to:{focus}"]
-            lines += ["  " + sentence(r) for _, r in to_focus.iterrows()]
-            lines += ["  " + sentence(r) for _, r in rows[rows.measure.isin(NEIGHBOUR_MEASURES)].iterrows()]
+            lines += ["  " + say(r) for _, r in to_focus.iterrows()]
+            lines += ["  " + say(r) for _, r in rows[rows.measure.isin(NEIGHBOUR_MEASURES)].iterrows()]
             lines.append("")
     if focus and comp.neighbours:
         lines += destination_table(comp, focus) + [""]
     rows = t[t.council == "(region)"]
     lines.append("The whole region:")
-    lines += ["  " + sentence(r).replace("(region) ", "the region ").replace("other councils", "councils outside it")
+    lines += ["  " + say(r).replace("(region) ", "the region ").replace("other councils", "councils outside it")
               for _, r in rows[rows.measure.isin(NEIGHBOUR_MEASURES + ("leavers",))].iterrows()]
     return "\n".join(lines)
 

@@ -175,7 +175,7 @@ def test_library_messages_go_to_the_sim_logger(tmp_path, caplog):
         logging.getLogger("sim").setLevel(logging.NOTSET)
 
 
-@pytest.mark.parametrize("command", ["run", "compare", "sweep", "calibrate"])
+@pytest.mark.parametrize("command", ["run", "compare", "sweep", "calibrate", "forecast"])
 def test_long_commands_take_quiet_and_no_progress(command):
     parser = _subparsers(cli.build_parser(full=True))[command]
     flags = {s for a in parser._actions for s in a.option_strings}

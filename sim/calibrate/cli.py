@@ -1,8 +1,10 @@
 """The ``sim calibrate`` and ``sim validate`` commands.
 
-    sim calibrate [--spec FILE] [--trials N] [--workers N] [--out DIR] [--install]
+    sim calibrate [--spec FILE] [--workers N | --scheduler ADDRESS | --dask-workers N] [--out DIR] [--install]
+    sim calibrate --method optuna [--trials N] ...       # the single optimiser point of before issue 13
     sim validate --base-year Y [--seeds N] [--region R] [--params FILE] [--set NAME=VALUE] [--out DIR]
-    sim validate --backtest [--seeds N] [--refit TRIALS] ...
+    sim validate --backtest [--bank N] [--region R]      # the forecast league table (amortised posterior)
+    sim validate --backtest --refit TRIALS ...           # point calibration per fold (optuna)
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ def _positive(kind: str, value: int | None) -> int | None:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    """Estimate the parameters of the spec and write the parameter file, report and plots."""
+    """Estimate the posterior (default) or the optimiser point of the spec's parameters, and write them."""
+    if args.method == "abc":
+        return cmd_calibrate_posterior(args)
     from .optimiser import calibrate
     from .report import write_calibration
 
@@ -49,6 +53,46 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_calibrate_posterior(args: argparse.Namespace) -> int:
+    """Screening then ABC-SMC; write the posterior with provenance, the point file, report and plots."""
+    import time
+
+    from ..console import logger
+    from ..params import CALIBRATED_FILE
+    from ..posterior import POSTERIOR_FILE
+    from .abc import AbcSettings, calibrate_posterior, posterior_check
+    from .posterior_report import write_posterior
+
+    check_calibration_args(args)
+    if args.scheduler and args.dask_workers:
+        raise SimInputError("give --scheduler ADDRESS or --dask-workers N, not both")
+    spec = CalibrationSpec.from_toml(args.spec)
+    workers = _positive("workers", args.workers) or spec.workers
+    overrides = {k: v for k, v in (("population_size", _positive("population", args.population)),
+                                   ("max_generations", _positive("generations", args.generations)),
+                                   ("max_minutes", args.max_minutes)) if v is not None}
+    settings = AbcSettings.from_dict({**spec.posterior, **overrides}, where="[posterior] / flags")
+    out = Path(args.out)
+    start = time.perf_counter()
+    result = calibrate_posterior(spec, settings, workers=workers, scheduler=args.scheduler,
+                                 dask_workers=_positive("dask-workers", args.dask_workers),
+                                 screen_first=not args.no_screening, db=out / "abc.db", log=logger.info)
+    check = posterior_check(spec, result.posterior)
+    result.seconds = time.perf_counter() - start
+    install = (POSTERIOR_FILE, CALIBRATED_FILE) if args.install else None
+    paths = write_posterior(result, out, list(spec.free), install=install, check=check)
+    p = result.posterior
+    print(f"posterior of {len(p.names)} parameters from {int(result.generations.samples.sum())} simulated particles "
+          f"in {len(result.generations)} generations, {result.seconds / 60:.1f} min (final epsilon "
+          f"{result.generations.epsilon.iloc[-1]:.3g}, effective sample size {p.ess():.0f})")
+    if result.screening is not None and result.screening.fixed:
+        print("fixed by screening (the census moments cannot see them): " + ", ".join(
+            f"{n} = {v:.4g}" for n, v in result.screening.fixed.items()))
+    print(p.summary()[["mean", "sd", "q05", "q95"]].to_string(float_format=lambda x: f"{x:.4g}"))
+    print("wrote " + ", ".join(str(x) for x in paths))
+    return 0
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     """Run the validation (one base year or the backtests) and write tables and scatter plots."""
     from .validate import backtest, check_base_year, validate
@@ -63,6 +107,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
         raise SimInputError("give --base-year Y (2017 to 2023) or --backtest")
     else:
         years = [check_base_year(args.base_year)]
+    if args.backtest and args.refit is None:
+        from .league import cmd_league
+
+        return cmd_league(args, years)
     if args.refit is not None:
         from .folds import refit
 
@@ -86,15 +134,24 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def add_calibrate_parser(sub: argparse._SubParsersAction) -> None:
     """Register ``sim calibrate``."""
-    p = sub.add_parser("calibrate", help="estimate the behavioural parameters from the census (optuna)")
+    p = sub.add_parser("calibrate", help="estimate the posterior of the behavioural parameters from the census "
+                       "(screening, then ABC-SMC)")
     p.add_argument("--spec", default=str(DEFAULT_SPEC), help="calibration spec TOML (default "
                    "experiments/calibration/spec.toml)")
-    p.add_argument("--trials", type=int, help="number of trials (default: the spec's)")
+    p.add_argument("--method", choices=("abc", "optuna"), default="abc", help="abc: Morris screening then ABC-SMC "
+                   "(a posterior; default); optuna: the single optimiser point of before issue 13")
     p.add_argument("--workers", type=int, help="parallel worker processes (default: the spec's)")
+    p.add_argument("--scheduler", help="abc: a dask.distributed scheduler address (tcp://HOST:8786) to run on")
+    p.add_argument("--dask-workers", type=int, help="abc: start a local Dask cluster of N worker processes")
+    p.add_argument("--population", type=int, help="abc: particles per generation (default: the spec's)")
+    p.add_argument("--generations", type=int, help="abc: most generations (default: the spec's)")
+    p.add_argument("--max-minutes", type=float, help="abc: stop after this many minutes (default: the spec's)")
+    p.add_argument("--no-screening", action="store_true", help="abc: every free parameter goes to ABC")
+    p.add_argument("--trials", type=int, help="optuna: number of trials (default: the spec's)")
     p.add_argument("--out", default="results/calibration", help="output folder (default results/calibration)")
-    p.add_argument("--install", action="store_true", help="also write the parameter file to "
-                   "sim/calibrated_params.toml, making it the model's defaults")
-    p.add_argument("--no-profiles", action="store_true", help="skip the one-at-a-time objective profiles")
+    p.add_argument("--install", action="store_true", help="also install the result as the model's defaults: "
+                   "sim/calibrated_posterior.parquet (abc) and sim/calibrated_params.toml")
+    p.add_argument("--no-profiles", action="store_true", help="optuna: skip the one-at-a-time objective profiles")
     add_output_options(p)
     p.set_defaults(func=cmd_calibrate)
 
@@ -112,7 +169,13 @@ def add_validate_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--refit", type=int, metavar="TRIALS", help="calibrate each base year's fold first, on the "
                    "census years before its target only (TRIALS trials and TRIALS/3 local ones; the spec's "
                    "other settings), instead of using the installed calibration, which saw later years")
-    p.add_argument("--spec", default=str(DEFAULT_SPEC), help="calibration spec for --refit")
+    p.add_argument("--spec", default=str(DEFAULT_SPEC), help="calibration spec (priors and moments) for "
+                   "--backtest and --refit")
+    p.add_argument("--bank", type=int, help="--backtest: parameter draws from the prior in the bank of "
+                   "simulations (default 400; each runs every base year once)")
+    p.add_argument("--accept", type=float, default=0.1, help="--backtest: share of the bank kept as each fold's "
+                   "posterior (ABC rejection on the fold's own census years)")
+    p.add_argument("--workers", type=int, help="--backtest: worker processes (default all cores)")
     p.add_argument("--out", default="results/validation", help="output folder (default results/validation)")
     add_set_option(p)
     add_output_options(p, no_progress=False)

@@ -50,6 +50,7 @@ class CalibrationSpec:
     weight_multipliers: dict[str, float] = field(default_factory=dict)
     source: str = "(in code)"
     start: dict[str, float] | None = None  # the first trial (default: the current defaults)
+    posterior: dict[str, Any] = field(default_factory=dict)  # [posterior]: ABC budget and screening (.abc)
 
     def __post_init__(self) -> None:
         problems = []
@@ -74,16 +75,23 @@ class CalibrationSpec:
             problems.append(f"sampler {self.sampler!r}: allowed 'tpe' or 'cmaes'")
         if self.trials < 1 or self.refine_trials < 0 or self.workers < 1 or not self.seeds or not self.base_years:
             problems.append("trials and workers must be >= 1, seeds and base_years non-empty")
+        from .abc import AbcSettings
+
+        try:
+            AbcSettings.from_dict(self.posterior)
+        except SimInputError as exc:
+            problems.append(str(exc))
         if problems:
             raise SimInputError(f"{self.source}: " + "; ".join(problems))
 
     @classmethod
     def from_toml(cls, path: str | Path) -> CalibrationSpec:
-        """Read a spec: a ``[calibration]`` table, ``[free]`` (name = [lo, hi]), optional ``[fixed]``
-        and ``[weights]`` (multipliers per moment)."""
+        """Read a spec: a ``[calibration]`` table, ``[free]`` (name = [lo, hi]), optional ``[fixed]``,
+        ``[weights]`` (multipliers per moment) and ``[posterior]`` (the budget of ``sim calibrate``'s ABC;
+        checked by :class:`sim.calibrate.abc.AbcSettings`)."""
         path = Path(path)
         data = read_toml(path, "calibration spec")
-        known = {"calibration", "free", "fixed", "weights"}
+        known = {"calibration", "free", "fixed", "weights", "posterior"}
         if set(data) - known:
             raise SimInputError(f"{path}: unknown table(s) {sorted(set(data) - known)}; allowed {sorted(known)}")
         main = dict(data.get("calibration", {}))
@@ -98,7 +106,7 @@ class CalibrationSpec:
                 raise SimInputError(f"{path}: [free] {name} must be [lo, hi]")
             free[name] = (float(bounds[0]), float(bounds[1]))
         return cls(free=free, fixed=dict(data.get("fixed", {})), weight_multipliers=dict(data.get("weights", {})),
-                   source=str(path), **main)
+                   posterior=dict(data.get("posterior", {})), source=str(path), **main)
 
     def prior_point(self) -> dict[str, float]:
         """The first trial: ``start`` if given, else the current defaults of the free parameters,
@@ -119,8 +127,22 @@ def run_council_months(region: str, base_year: int, seed: int, params: dict[str,
     from ..model import WorkforceModel
 
     model = WorkforceModel(region=region, base_year=base_year, seed=seed, params=params, months=12)
-    model.run(months=12)
-    return model.results.council_months
+    try:
+        model.run(months=12)
+        return model.results.council_months
+    finally:
+        release_model(model)
+
+
+def release_model(model: Any) -> None:
+    """Let a finished model be freed. Mesa 3.3 counts agent ids per model in a class-level dictionary
+    (``mesa.Agent._ids``) that keeps every model ever built alive: about 5 MB per England run, so the
+    thousands of runs of a calibration ran a worker out of memory."""
+    from mesa import Agent
+
+    ids = getattr(Agent, "_ids", None)
+    if isinstance(ids, dict):
+        ids.pop(model, None)
 
 
 def simulate_moments(job: tuple[str, list[int], list[int], dict[str, float]]) -> dict[int, list[dict[str, float]]]:
@@ -197,4 +219,4 @@ def with_fixed(spec: CalibrationSpec, params: dict[str, Any]) -> dict[str, float
 
 
 __all__ = ["CalibrationSpec", "census_targets", "contributions", "distance", "mean_moments", "moment_weights",
-           "region_codes", "run_council_months", "simulate_moments", "with_fixed"]
+           "region_codes", "release_model", "run_council_months", "simulate_moments", "with_fixed"]
