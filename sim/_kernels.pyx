@@ -57,6 +57,39 @@ cdef extern from *:
     #else
     #define CSW_HAVE_V4 0
     #endif
+    /* The monthly exit and search decisions of the slots first, ..., first + n - 1, branch-free
+       (so the compiler vectorises them, draws and table look-ups together): flag[j] = 1 if slot
+       first + j is permanent (status 1) and decides to leave or to search. The table indices of
+       other slots (employer or home -1) are clamped into the tables: their flag is 0 anyway. GCC
+       vectorises the table look-ups (gathers) only with 32-bit indices and restrict pointers. */
+    #define CSW_CLAMP(x, size) ((x) < 0 ? 0 : ((x) < (size) ? (x) : (size) - 1))
+    #define CSW_EXIT_LOOP for (Py_ssize_t j = 0; j < n; j++) { \
+        int64_t i = first + j; \
+        int p = pq[i], e = CSW_CLAMP((int)employer[i], ncol); \
+        double h = table[((p >= 24) + (p >= 300)) * ncol + e]; \
+        double u = csw_draw(((uint64_t)i << 12) | high, key); \
+        flag[j] = (status[i] == 1) & ((u < h) | (p >= career)); }
+    #define CSW_SEARCH_LOOP for (Py_ssize_t j = 0; j < n; j++) { \
+        int64_t i = first + j; \
+        int p = pq[i], e = CSW_CLAMP((int)employer[i], cols), h = CSW_CLAMP((int)home[i], rows); \
+        double r = rate[h * row_step + e * col_step]; \
+        r = r * ((18 <= p) & (p < 36) ? early : 1.0);  /* x 1.0 is exact */ \
+        r = r < 1.0 ? r : 1.0; \
+        double u = csw_draw(((uint64_t)i << 12) | high, key); \
+        flag[j] = (status[i] == 1) & (u < r); }
+    #define CSW_EXIT_ARGS const int8_t* restrict status, const int16_t* restrict employer, \
+        const int16_t* restrict pq, const double* restrict table, int ncol, int64_t career, int64_t first, \
+        Py_ssize_t n, uint64_t high, uint64_t key, uint8_t* restrict flag
+    #define CSW_SEARCH_ARGS const int8_t* restrict status, const int16_t* restrict employer, \
+        const int16_t* restrict home, const int16_t* restrict pq, const double* restrict rate, int rows, int cols, \
+        int row_step, int col_step, double early, int64_t first, Py_ssize_t n, uint64_t high, uint64_t key, \
+        uint8_t* restrict flag
+    static void csw_exit_flags_any(CSW_EXIT_ARGS) { CSW_EXIT_LOOP }
+    static void csw_search_flags_any(CSW_SEARCH_ARGS) { CSW_SEARCH_LOOP }
+    #if CSW_HAVE_V4
+    __attribute__((target("arch=x86-64-v4"))) static void csw_exit_flags_v4(CSW_EXIT_ARGS) { CSW_EXIT_LOOP }
+    __attribute__((target("arch=x86-64-v4"))) static void csw_search_flags_v4(CSW_SEARCH_ARGS) { CSW_SEARCH_LOOP }
+    #endif
     static int csw_v4 = 0;
     /* Use the AVX-512 loops if ``allow``, built, and the CPU has them; returns whether they are used. */
     static int csw_select_isa(int allow) {
@@ -75,6 +108,23 @@ cdef extern from *:
     #endif
         csw_draw_run_any(first, n, high, key, out);
     }
+    static void csw_exit_flags(CSW_EXIT_ARGS) {
+    #if CSW_HAVE_V4
+        if (csw_v4) { csw_exit_flags_v4(status, employer, pq, table, ncol, career, first, n, high, key, flag); return; }
+    #endif
+        csw_exit_flags_any(status, employer, pq, table, ncol, career, first, n, high, key, flag);
+    }
+    static void csw_search_flags(CSW_SEARCH_ARGS) {
+    #if CSW_HAVE_V4
+        if (csw_v4) {
+            csw_search_flags_v4(status, employer, home, pq, rate, rows, cols, row_step, col_step, early, first, n, high,
+                                key, flag);
+            return;
+        }
+    #endif
+        csw_search_flags_any(status, employer, home, pq, rate, rows, cols, row_step, col_step, early, first, n, high,
+                             key, flag);
+    }
     /* draws for the ids ids[0], ..., ids[n - 1] */
     static void csw_draw_ids(const int64_t* ids, Py_ssize_t n, uint64_t high, uint64_t key, double* out) {
     #if CSW_HAVE_V4
@@ -90,6 +140,13 @@ cdef extern from *:
     void _draw_run "csw_draw_run"(int64_t first, Py_ssize_t n, uint64_t high, uint64_t key, double* out) noexcept nogil
     void _draw_ids "csw_draw_ids"(const int64_t* ids, Py_ssize_t n, uint64_t high, uint64_t key,
                                   double* out) noexcept nogil
+    void _exit_flags "csw_exit_flags"(const int8_t* status, const int16_t* employer, const int16_t* pq,
+                                      const double* table, int ncol, int64_t career, int64_t first, Py_ssize_t n,
+                                      uint64_t high, uint64_t key, uint8_t* flag) noexcept nogil
+    void _search_flags "csw_search_flags"(const int8_t* status, const int16_t* employer, const int16_t* home,
+                                          const int16_t* pq, const double* rate, int rows, int cols,
+                                          int row_step, int col_step, double early, int64_t first,
+                                          Py_ssize_t n, uint64_t high, uint64_t key, uint8_t* flag) noexcept nogil
     int csw_select_isa(int allow)
     int csw_v4  # whether the AVX-512 loops are in use
     int __builtin_ctzll(unsigned long long) nogil  # GCC and Clang: index of the lowest set bit
@@ -158,50 +215,103 @@ def uniform(const int64_t[::1] ids, uint64_t sub, int64_t tick, uint64_t key, do
             _draw_ids(&ids[0], ids.shape[0], high, key, &out[0])
 
 
+cdef enum:
+    FLAG_CHUNK = 2048  # slots flagged per call of the C loops (the flags stay in the L1 cache)
+
+
+cdef inline Py_ssize_t _flagged(const uint8_t* flag, Py_ssize_t first, Py_ssize_t n, int64_t* out,
+                                Py_ssize_t k) noexcept nogil:
+    """Append to ``out`` (from ``k``) the slots ``first + j`` with ``flag[j]`` set; returns the new length."""
+    cdef Py_ssize_t base
+    cdef uint64_t mask
+    for base in range(0, n, 64):
+        mask = _status_mask(<const int8_t*> flag, base, n, 1)
+        while mask:
+            out[k] = first + base + __builtin_ctzll(mask)
+            mask &= mask - 1
+            k += 1
+    return k
+
+
 def exit_pick(const int8_t[::1] status, const int16_t[::1] employer, const int16_t[::1] pq,
               const double[:, ::1] table, int64_t tick, uint64_t key, int64_t career_months):
-    """Slots of the permanent workers who leave the profession this month (ascending)."""
-    cdef Py_ssize_t base, i, k = 0, n = status.shape[0]
+    """Slots of the permanent workers who leave the profession this month (ascending): every slot's
+    decision in one branch-free C loop (vectorised with AVX-512), a chunk at a time, then the
+    flagged slots. Without AVX-512, the permanent slots only, one by one (faster there)."""
+    cdef Py_ssize_t base, i, first = 0, k = 0, n = status.shape[0], chunk = FLAG_CHUNK
     cdef uint64_t mask, high = <uint64_t>(tick + 1) << 44
+    cdef uint8_t flag[FLAG_CHUNK]
     cdef int stage
     cdef double u[64]
     out_arr = np.empty(n, dtype=np.int64)
     cdef int64_t[::1] out = out_arr
+    if n == 0 or table.shape[1] == 0:  # no councils: nobody is employed
+        return out_arr[:0].copy()
+    if employer.shape[0] < n or pq.shape[0] < n:
+        raise IndexError("the worker columns differ in length")
+    if table.shape[0] != 3 or table.shape[1] > 10**6:
+        raise ValueError(f"the hazard table must be 3 x councils, got {table.shape[0]} x {table.shape[1]}")
+    if not csw_v4:
+        with nogil:
+            for base in range(0, n, 64):
+                mask = _status_mask(&status[0], base, n, PERM)
+                _draws_for(mask, base, n, high, key, u)
+                while mask:
+                    i = base + __builtin_ctzll(mask)
+                    mask &= mask - 1
+                    stage = (pq[i] >= 24) + (pq[i] >= 300)
+                    if u[i - base] < table[stage, employer[i]] or pq[i] >= career_months:
+                        out[k] = i
+                        k += 1
+        return out_arr[:k].copy()
     with nogil:
-        for base in range(0, n, 64):
-            mask = _status_mask(&status[0], base, n, PERM)
-            _draws_for(mask, base, n, high, key, u)
-            while mask:
-                i = base + __builtin_ctzll(mask)
-                mask &= mask - 1
-                stage = (pq[i] >= 24) + (pq[i] >= 300)
-                if u[i - base] < table[stage, employer[i]] or pq[i] >= career_months:
-                    out[k] = i
-                    k += 1
+        while first < n:  # (a range with a variable step would need the GIL)
+            _exit_flags(&status[0], &employer[0], &pq[0], &table[0, 0], table.shape[1], career_months, first,
+                    min(chunk, n - first), high, key, flag)
+            k = _flagged(flag, first, min(chunk, n - first), &out[0], k)
+            first += chunk
     return out_arr[:k].copy()
 
 
 def search_pick(const int8_t[::1] status, const int16_t[::1] employer, const int16_t[::1] home,
-                const int16_t[::1] pq, const double[:, ::1] rate, double early_multiplier, int64_t tick,
+                const int16_t[::1] pq, const double[:, :] rate, double early_multiplier, int64_t tick,
                 uint64_t key):
-    """Slots of the permanent workers who search this month (ascending)."""
-    cdef Py_ssize_t base, i, k = 0, n = status.shape[0]
+    """Slots of the permanent workers who search this month (ascending), as :func:`exit_pick` does.
+    ``rate`` may be any strided view (its rows are often one row broadcast)."""
+    cdef Py_ssize_t base, i, first = 0, k = 0, n = status.shape[0], chunk = FLAG_CHUNK
     cdef uint64_t mask, high = <uint64_t>(tick + 1) << 44
+    cdef uint8_t flag[FLAG_CHUNK]
     cdef double r, u[64]
     out_arr = np.empty(n, dtype=np.int64)
     cdef int64_t[::1] out = out_arr
+    if n == 0 or rate.shape[0] == 0 or rate.shape[1] == 0:
+        return out_arr[:0].copy()
+    if employer.shape[0] < n or home.shape[0] < n or pq.shape[0] < n:
+        raise IndexError("the worker columns differ in length")
+    cdef Py_ssize_t row_step = rate.strides[0] // <Py_ssize_t> sizeof(double)
+    cdef Py_ssize_t col_step = rate.strides[1] // <Py_ssize_t> sizeof(double)
+    if (rate.shape[0] * abs(row_step) + rate.shape[1] * abs(col_step)) >= 2**31:  # the C loop's indices are int
+        raise ValueError(f"search rate table too large ({rate.shape[0]} x {rate.shape[1]})")
+    if not csw_v4:
+        with nogil:
+            for base in range(0, n, 64):
+                mask = _status_mask(&status[0], base, n, PERM)
+                _draws_for(mask, base, n, high, key, u)
+                while mask:
+                    i = base + __builtin_ctzll(mask)
+                    mask &= mask - 1
+                    r = rate[home[i], employer[i]]
+                    r = r * (early_multiplier if 18 <= pq[i] < 36 else 1.0)  # x 1.0 is exact
+                    r = r if r < 1.0 else 1.0
+                    out[k] = i  # kept only if the worker searches
+                    k += u[i - base] < r
+        return out_arr[:k].copy()
     with nogil:
-        for base in range(0, n, 64):
-            mask = _status_mask(&status[0], base, n, PERM)
-            _draws_for(mask, base, n, high, key, u)
-            while mask:
-                i = base + __builtin_ctzll(mask)
-                mask &= mask - 1
-                r = rate[home[i], employer[i]]
-                r = r * (early_multiplier if 18 <= pq[i] < 36 else 1.0)  # x 1.0 is exact
-                r = r if r < 1.0 else 1.0
-                out[k] = i  # kept only if the worker searches
-                k += u[i - base] < r
+        while first < n:  # (a range with a variable step would need the GIL)
+            _search_flags(&status[0], &employer[0], &home[0], &pq[0], &rate[0, 0], rate.shape[0], rate.shape[1],
+                      row_step, col_step, early_multiplier, first, min(chunk, n - first), high, key, flag)
+            k = _flagged(flag, first, min(chunk, n - first), &out[0], k)
+            first += chunk
     return out_arr[:k].copy()
 
 

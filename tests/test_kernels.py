@@ -124,6 +124,38 @@ def test_status_scans_find_every_slot_whatever_the_length(n):
             assert same(a, b) and np.array_equal(a, np.flatnonzero(status == code)[:first])
 
 
+@pytest.mark.parametrize("avx512", [True, False])
+@pytest.mark.parametrize("n", [0, 1, 63, 2047, 2048, 2049, 7000])
+def test_exit_and_search_decisions_are_the_same_whatever_the_length(n, avx512):
+    """The compiled exit and search scans decide for every slot in one branch-free loop, a chunk of
+    2048 slots at a time: lengths around a chunk, every status (employer and home -1 where nobody
+    is employed), every career stage and the early-career window, hazards and rates up to 1 and
+    beyond, and a search table that is one row broadcast (a strided view) or a full table."""
+    rng = np.random.default_rng(n)
+    n_councils = 9
+    status = rng.choice(np.array([FREE, PERM, AGENCY, POOL], dtype=np.int8), n, p=[0.1, 0.7, 0.15, 0.05])
+    employer = np.where(np.isin(status, (PERM, AGENCY)), rng.integers(0, n_councils, n), -1).astype(np.int16)
+    home = np.where(status != FREE, rng.integers(0, n_councils, n), -1).astype(np.int16)
+    pq = rng.integers(0, 420, n).astype(np.int16)
+    hazard = rng.uniform(0, 0.6, (3, n_councils))
+    hazard[1, 2] = 1.0
+    row = rng.uniform(0, 0.8, n_councils)
+    before = kernels.avx512()
+    try:
+        kernels.use_avx512(avx512)
+        (a, _), (b, _) = both(kernels.exit_pick, status, employer, pq, hazard, 7, np.uint64(31), 400)
+        assert same(a, b) and (status[a] == PERM).all() and (n < 2000 or 0.1 * n < a.size < 0.6 * n)
+        for rate in (np.broadcast_to(row, (n_councils, n_councils)), rng.uniform(0, 0.8, (n_councils, n_councils))):
+            picks = []
+            for numpy_only in (False, True):  # not through both(): its copy would make the view contiguous
+                with kernels.numpy_only(numpy_only):
+                    picks.append(kernels.search_pick(status, employer, home, pq, rate, 1.7, 7, np.uint64(32)))
+            a, b = picks
+            assert same(a, b) and (status[a] == PERM).all() and (n < 2000 or 0.1 * n < a.size < 0.6 * n)
+    finally:
+        kernels.use_avx512(before)
+
+
 def test_tally_and_record_pass_are_the_same(model):
     w, n = model.workers, model.councils.n
     rng = np.random.default_rng(5)
