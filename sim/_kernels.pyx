@@ -624,11 +624,16 @@ def place_pool(const int64_t[::1] pool, const int16_t[::1] home, const int64_t[:
     sim.kernels). Each round first picks every unplaced worker's council against the posts open at
     the start of the round, then accepts them in priority order while their council has posts left
     (what the numpy version's rationing by destination, then priority, gives). Open posts never
-    increase, so a worker with none in reach in one round has none later and is not looked at again."""
+    increase, so a worker with none in reach in one round has none later and is not looked at again.
+    A worker's council depends only on their home's reach row, so it is found once per home and
+    round (when a worker from that home first needs it) and shared by the others from there."""
     cdef Py_ssize_t n = pool.shape[0], a = wanted.shape[0], width = reach.shape[1]
     cdef Py_ssize_t r, i, j, q, k = 0, n_left = n, n_kept
     cdef int64_t c, cc, h, best, most, v, any_open
     cdef bint inside, better
+    round_of_arr = np.full(reach.shape[0], -1, dtype=np.int64)  # the round each home's council was found in
+    choice_arr = np.empty(reach.shape[0], dtype=np.int64)  # and that council
+    cdef int64_t[::1] round_of = round_of_arr, choice = choice_arr
     open_arr = np.array(wanted, dtype=np.int64)
     taken_arr = np.zeros(a, dtype=np.int64)
     left_arr = np.arange(n, dtype=np.int64)  # positions in pool still unplaced, ascending
@@ -649,6 +654,9 @@ def place_pool(const int64_t[::1] pool, const int16_t[::1] home, const int64_t[:
                 break
             for q in range(n_left):  # the council each applies to (-1: none with a post open)
                 h = home[pool[left[q]]]
+                if round_of[h] == r:  # found for another worker from the same home this round
+                    dest[q] = choice[h]
+                    continue
                 best, most = -1, 0
                 for j in range(width):  # branch-free: which column wins follows no pattern
                     c = reach[h, j]
@@ -659,6 +667,7 @@ def place_pool(const int64_t[::1] pool, const int16_t[::1] home, const int64_t[:
                     best = c if better else best
                     most = v if better else most
                 dest[q] = best
+                round_of[h], choice[h] = r, best
             n_kept = 0
             for q in range(n_left):  # in priority order: accepted while the council has posts left
                 c = dest[q]
