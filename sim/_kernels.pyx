@@ -15,6 +15,7 @@ draws go through a loop the C compiler also builds for AVX-512 (``csw_draw_run``
 from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free
 from libc.string cimport memcpy
+from libc.math cimport floor
 
 import numpy as np
 
@@ -616,6 +617,31 @@ def new_worker_columns(const int64_t[::1] slots, const int64_t[::1] council, int
             u = _draw((<uint64_t>slot << 12) | high, home_key)
             home[slot] = <int16_t>(near if u < elsewhere_share else c)
             fte[slot] = <float>fte_of_council[c] if fte_of_council is not None else 1.0
+
+
+def new_worker_draws(const int64_t[::1] slots, int64_t zones, int64_t tick, uint64_t point_key,
+                     uint64_t experience_key, uint64_t taste_key, const int16_t[::1] home, int16_t[::1] home_zone):
+    """New workers' home points (written into ``home_zone``) and their experience and taste draws
+    (returned), in one pass over the slots (see sim.kernels)."""
+    cdef Py_ssize_t i, n = slots.shape[0]
+    cdef int64_t slot
+    cdef uint64_t base, high = <uint64_t>(tick + 1) << 44
+    cdef double x, top = <double>(zones - 1)
+    experience_arr, taste_arr = np.empty(n), np.empty(n)
+    cdef double[::1] experience = experience_arr, taste = taste_arr
+    for i in range(n):
+        if not 0 <= slots[i] < min(home.shape[0], home_zone.shape[0]):
+            raise IndexError(f"slot {slots[i]} out of range 0..{min(home.shape[0], home_zone.shape[0]) - 1}")
+    with nogil:
+        for i in range(n):
+            slot = slots[i]
+            base = (<uint64_t>slot << 12) | high
+            x = floor(_draw(base, point_key) * <double>zones)
+            x = x if x < top else top
+            home_zone[slot] = <int16_t>(home[slot] * zones + <int64_t>x)
+            experience[i] = _draw(base, experience_key)
+            taste[i] = _draw(base, taste_key)
+    return experience_arr, taste_arr
 
 
 def place_pool(const int64_t[::1] pool, const int16_t[::1] home, const int64_t[:, ::1] reach,

@@ -376,6 +376,19 @@ def new_worker_columns(slots: np.ndarray, council: np.ndarray, code: int, reach:
     fte[slots] = 1.0 if fte_of_council is None else fte_of_council[council]
 
 
+def new_worker_draws(slots: np.ndarray, zones: int, tick: int, point_key: np.uint64, experience_key: np.uint64,
+                     taste_key: np.uint64, home: np.ndarray, home_zone: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rest of new workers' draws, for ``slots``: the point of their home council they live at
+    (``home_zone = home x zones + point``, written; point ``floor(u x zones)``, at most zones - 1),
+    and the uniform draws of their experience and of their taste for pay (returned, in that order)."""
+    if _use_compiled:
+        return _compiled.new_worker_draws(np.ascontiguousarray(slots, dtype=np.int64), zones, tick, point_key,
+                                          experience_key, taste_key, home, home_zone)
+    point = np.minimum(np.floor(uniform(slots, tick, point_key) * zones), zones - 1).astype(np.int16)
+    home_zone[slots] = home[slots] * zones + point
+    return uniform(slots, tick, experience_key), uniform(slots, tick, taste_key)
+
+
 def place_pool(pool: np.ndarray, home: np.ndarray, reach: np.ndarray, wanted: np.ndarray, rounds: int
                ) -> tuple[np.ndarray, np.ndarray]:
     """Match agency workers between placements (slots ``pool``, in priority order) to the posts each

@@ -225,6 +225,21 @@ def test_new_worker_columns_are_the_same(model):
         assert np.array_equal(fte[slots], expected.astype(np.float32))
 
 
+@pytest.mark.parametrize("zones", [1, 3, 8])
+def test_new_worker_draws_are_the_same(model, zones):
+    """New workers' home points (home x zones + point, every point used) and their experience and
+    taste draws, for slots in no particular order."""
+    w = model.workers
+    slots = np.random.default_rng(zones).permutation(np.flatnonzero(w.status != FREE))[:3000]
+    args = (slots, zones, 8, np.uint64(41), np.uint64(42), np.uint64(43), w.home)
+    ((ua, ta), a), ((ub, tb), b) = both(kernels.new_worker_draws, *args, np.full(w.capacity, -7, dtype=np.int16))
+    home_zone = a[-1]
+    assert same(ua, ub) and same(ta, tb) and same(home_zone, b[-1])
+    assert np.array_equal(home_zone[slots] // zones, w.home[slots]) and (np.delete(home_zone, slots) == -7).all()
+    assert np.unique(home_zone[slots] % zones).size == zones and not np.array_equal(ua, ta)
+    assert same(ua, kernels.uniform(slots, 8, np.uint64(42))) and same(ta, kernels.uniform(slots, 8, np.uint64(43)))
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_agency_pool_placements_are_the_same(seed):
     """Pool workers matched to the posts councils want: random reach tables with padding (-1) and
