@@ -476,51 +476,74 @@ def option_table(const int64_t[::1] slots, const int16_t[::1] employer, const in
             available[i, width + 1] = agency_ok[i]
 
 
-def logit_shift(const double[:, ::1] utility, const uint8_t[:, ::1] available, double[::1] out):
+def logit_shift(const double[:, ::1] utility, const uint8_t[:, ::1] available, double[::1] out,
+                int32_t[::1] column, int64_t[::1] count):
     """The utilities of the available options, row by row, less their row's largest, packed into
-    ``out`` (unavailable options have weight 0 and are left out: numpy's exp of -inf is slow).
-    Returns how many were written. Availability follows no pattern, so the loops are branch-free."""
-    cdef Py_ssize_t i, j, k = 0, m = utility.shape[1]
-    cdef double top, x
+    ``out`` (unavailable options have weight 0 and are left out: numpy's exp of -inf is slow), with
+    the column of each in ``column`` and each row's number in ``count``. Returns how many were
+    written. Availability follows no pattern, so the loops are branch-free; the row's largest is
+    kept in four running maxima (independent, so they overlap in the pipeline; a maximum is exact
+    in any order, and a tie between 0.0 and -0.0 changes no weight after exp)."""
+    cdef Py_ssize_t i, j, k = 0, first, m = utility.shape[1], m4 = m - m % 4
+    cdef double x, t0, t1, t2, t3
     cdef double minus_inf = -float("inf")
     with nogil:
         for i in range(utility.shape[0]):
-            top = minus_inf
-            for j in range(m):
+            t0 = t1 = t2 = t3 = minus_inf
+            for j in range(0, m4, 4):
                 x = utility[i, j] if available[i, j] else minus_inf
-                top = x if x > top else top
+                t0 = x if x > t0 else t0
+                x = utility[i, j + 1] if available[i, j + 1] else minus_inf
+                t1 = x if x > t1 else t1
+                x = utility[i, j + 2] if available[i, j + 2] else minus_inf
+                t2 = x if x > t2 else t2
+                x = utility[i, j + 3] if available[i, j + 3] else minus_inf
+                t3 = x if x > t3 else t3
+            for j in range(m4, m):
+                x = utility[i, j] if available[i, j] else minus_inf
+                t0 = x if x > t0 else t0
+            t0 = t1 if t1 > t0 else t0
+            t2 = t3 if t3 > t2 else t2
+            t0 = t2 if t2 > t0 else t0
+            first = k
             for j in range(m):
-                out[k] = utility[i, j] - top
+                out[k] = utility[i, j] - t0
+                column[k] = <int32_t>j
                 k += available[i, j] != 0  # kept only if available
+            count[i] = k - first
     return k
 
 
-def logit_pick(const double[::1] packed, const double[::1] u, const uint8_t[:, ::1] available, int64_t[::1] pick):
+def logit_pick(const double[::1] packed, const double[::1] u, const int32_t[::1] column, const int64_t[::1] count,
+               Py_ssize_t m, int64_t[::1] pick):
     """Invert each row's cumulative weights (summed left to right; ``packed`` holds the weights of
-    the available options, the others weigh 0) at ``u`` times the row's total. ``packed`` must have
-    one entry more than the weights, set to 0 (read, times 0, after the last unavailable option);
-    the weights are finite and >= 0, so w x 1 = w and w x 0 = 0 exactly."""
-    cdef Py_ssize_t i, j, k, last, start = 0, p, m = available.shape[1]
-    cdef double cum, threshold, weight
-    cdef uint8_t a
+    the available options, ``column`` their columns, ``count`` their number per row; the others
+    weigh 0) at ``u`` times the row's total: the pick is the number of the row's ``m`` columns whose
+    running sum is below that threshold (a prefix, as the sums never decrease), at most the last
+    available column. The options that weigh 0 leave the running sum as it is, so only the
+    available ones are summed, in the same order; the first whose running sum is not below the
+    threshold is the pick, and every column before the first available one counts if 0 is below."""
+    cdef Py_ssize_t i, q, c, k, last, start = 0
+    cdef double cum, threshold
     with nogil:
-        for i in range(available.shape[0]):
-            cum, p = 0.0, start
-            for j in range(m):
-                a = available[i, j] != 0
-                cum = cum + packed[p] * a
-                p += a
+        for i in range(count.shape[0]):
+            c = count[i]
+            cum = 0.0
+            for q in range(start, start + c):
+                cum = cum + packed[q]
             threshold = u[i] * cum
-            cum, k, last, p = 0.0, 0, 0, start
-            for j in range(m):
-                a = available[i, j] != 0
-                weight = packed[p] * a
-                p += a
-                last = j if a else last
-                cum = cum + weight
-                k += cum < threshold
+            last = column[start + c - 1] if c else 0
+            if not 0.0 < threshold:  # no column's running sum is below it (NaN: none either)
+                k = 0
+            else:
+                cum, k = 0.0, m
+                for q in range(start, start + c):
+                    cum = cum + packed[q]
+                    if not cum < threshold:
+                        k = column[q]
+                        break
             pick[i] = k if k < last else last
-            start = p
+            start += c
 
 
 def record_pass(const int8_t[::1] status, const int16_t[::1] employer, int16_t[::1] pq, int16_t[::1] tenure,

@@ -302,12 +302,12 @@ def logit_choice(utility: np.ndarray, available: np.ndarray, u: np.ndarray) -> n
     if n == 0:
         return np.zeros(0, dtype=np.intp)
     if _use_compiled:
-        packed, pick = np.empty(n * width + 1), np.empty(n, dtype=np.int64)
+        packed, column = np.empty(n * width + 1), np.empty(n * width + 1, dtype=np.int32)
+        count, pick = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
         flags = np.ascontiguousarray(available).view(np.uint8)
-        k = _compiled.logit_shift(np.ascontiguousarray(utility), flags, packed)
+        k = _compiled.logit_shift(np.ascontiguousarray(utility), flags, packed, column, count)
         np.exp(packed[:k], out=packed[:k])  # only the available options: exp(-inf) is numpy's slow path
-        packed[k] = 0.0
-        _compiled.logit_pick(packed, u, flags, pick)
+        _compiled.logit_pick(packed, np.ascontiguousarray(u, dtype=float), column, count, width, pick)
         return pick
     weight = np.where(available, utility, -np.inf)
     weight -= weight.max(axis=1, keepdims=True)

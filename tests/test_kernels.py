@@ -205,6 +205,31 @@ def test_choices_and_rationing_are_the_same(model):
     assert np.array_equal(np.bincount(dest[ra], minlength=20), np.minimum(np.bincount(dest, minlength=20), capacity))
 
 
+@pytest.mark.parametrize("width", [1, 2, 3, 4, 5, 16, 17])
+def test_logit_picks_are_the_same_on_every_kind_of_row(width):
+    """The logit pick, compiled (available options only, four running maxima) and in numpy: rows
+    with one option or none open, the first column closed, ties (0.0 and -0.0 among them), widely
+    spread utilities, and draws of exactly 0 and just below 1."""
+    rng = np.random.default_rng(width)
+    n = 3000
+    utility = rng.normal(0, 3, (n, width))
+    utility[::7] = np.round(utility[::7])  # ties
+    utility[::11, : min(2, width)] = [0.0, -0.0][: min(2, width)]
+    utility[::13] *= 200  # weights that underflow to 0
+    available = rng.uniform(size=(n, width)) < rng.uniform(0.1, 1, (n, 1))
+    available[::5] = False
+    available[::5, rng.integers(0, width)] = True  # one option open
+    available[::17] = False  # none open
+    u = rng.uniform(size=n)
+    u[::19], u[1::19] = 0.0, 1 - 2**-53
+    utility[2::23], available[2::23], u[2::23] = 0.0, True, 0.5  # a running sum exactly at the threshold
+    with np.errstate(invalid="ignore"):  # numpy's rows with none open: -inf - -inf
+        (a, _), (b, _) = both(kernels.logit_choice, utility, available, u)
+    assert same(a, b) and a.dtype == np.int64 and ((0 <= a) & (a < width)).all()
+    fair = available.any(axis=1) & (u > 0)  # a draw of 0 picks column 0, open or not (in both)
+    assert available[fair][np.arange(fair.sum()), a[fair]].all()
+
+
 def test_new_worker_columns_are_the_same(model):
     """Status, employer, home and FTE of new workers: homes come from the reach table (padding and
     boundary entries count as the council itself), FTE from the council or 1 for agency workers."""
