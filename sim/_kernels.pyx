@@ -642,6 +642,42 @@ def new_worker_columns(const int64_t[::1] slots, const int64_t[::1] council, int
             fte[slot] = <float>fte_of_council[c] if fte_of_council is not None else 1.0
 
 
+def hire_draws(const int64_t[::1] posts, const double[::1] p_fill, double nq_share, int64_t shift, int64_t tick,
+               uint64_t key):
+    """Councils of the vacant posts filled by new qualifiers, then by others (see sim.kernels). The
+    ids of a council's posts are consecutive, so their draws are one run (vectorised)."""
+    cdef Py_ssize_t c, k, n_first = 0, n_then = 0, total = 0, most = 0
+    cdef double threshold, threshold_nq
+    cdef uint64_t high = <uint64_t>(tick + 1) << 44
+    if p_fill.shape[0] < posts.shape[0]:
+        raise IndexError(f"{posts.shape[0]} councils' posts but {p_fill.shape[0]} fill probabilities")
+    for c in range(posts.shape[0]):
+        if posts[c] > 0:
+            total += posts[c]
+            most = max(most, posts[c])
+    if posts.shape[0] and ((posts.shape[0] - 1) << shift) + most >= 2**51:  # ids << 12 must fit 64 bits
+        raise ValueError(f"post ids too large for the draws ({posts.shape[0]} councils, shift {shift})")
+    first_arr, then_arr, u_arr = np.empty(total, dtype=np.int64), np.empty(total, dtype=np.int64), np.empty(most)
+    cdef int64_t[::1] first = first_arr, then = then_arr
+    cdef double[::1] u = u_arr
+    with nogil:
+        for c in range(posts.shape[0]):
+            if posts[c] <= 0:
+                continue
+            _draw_run(c << shift, posts[c], high, key, &u[0])
+            threshold = p_fill[c]
+            threshold_nq = threshold * nq_share
+            for k in range(posts[c]):
+                if u[k] < threshold:
+                    if u[k] < threshold_nq:
+                        first[n_first] = c
+                        n_first += 1
+                    else:
+                        then[n_then] = c
+                        n_then += 1
+    return first_arr[:n_first].copy(), then_arr[:n_then].copy()
+
+
 def new_worker_draws(const int64_t[::1] slots, int64_t zones, int64_t tick, uint64_t point_key,
                      uint64_t experience_key, uint64_t taste_key, const int16_t[::1] home, int16_t[::1] home_zone):
     """New workers' home points (written into ``home_zone``) and their experience and taste draws

@@ -376,6 +376,22 @@ def new_worker_columns(slots: np.ndarray, council: np.ndarray, code: int, reach:
     fte[slots] = 1.0 if fte_of_council is None else fte_of_council[council]
 
 
+def hire_draws(posts: np.ndarray, p_fill: np.ndarray, nq_share: float, shift: int, tick: int, key: np.uint64
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Outside hires into vacant posts: post k of council c (``posts[c]`` of them; negative counts
+    as 0) has the stable id ``c << shift | k`` and is filled if its draw falls below ``p_fill[c]``,
+    by a new qualifier if also below ``p_fill[c] x nq_share``. Returns the councils of the posts
+    filled by new qualifiers, then of those filled by others (each in post order)."""
+    if _use_compiled:
+        return _compiled.hire_draws(np.ascontiguousarray(posts, dtype=np.int64),
+                                    np.ascontiguousarray(p_fill, dtype=float), nq_share, shift, tick, key)
+    council, ids = post_ids(posts, shift)
+    u = uniform(ids, tick, key)
+    threshold = p_fill[council]
+    hired, nq = u < threshold, u < threshold * nq_share
+    return council[hired & nq], council[hired & ~nq]
+
+
 def new_worker_draws(slots: np.ndarray, zones: int, tick: int, point_key: np.uint64, experience_key: np.uint64,
                      taste_key: np.uint64, home: np.ndarray, home_zone: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The rest of new workers' draws, for ``slots``: the point of their home council they live at

@@ -250,6 +250,30 @@ def test_new_worker_columns_are_the_same(model):
         assert np.array_equal(fte[slots], expected.astype(np.float32))
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_hire_draws_are_the_same(seed):
+    """Outside hires into vacant posts: councils with no posts, negative counts, posts beyond a
+    block of draws, fill probabilities of 0 and near 1, and every new-qualifier share."""
+    rng = np.random.default_rng(seed)
+    posts = rng.integers(-3, 300, 40)
+    posts[::6] = 0
+    posts[3] = 2500
+    p_fill = rng.uniform(0, 0.95, 40)
+    p_fill[::7] = 0.0
+    for nq_share in (0.0, 0.3, 1.0):
+        (a, _), (b, _) = both(kernels.hire_draws, posts, p_fill, nq_share, 20, 5, np.uint64(77))
+        assert same(a, b) and a[0].dtype == a[1].dtype == np.int64
+        first, then = a
+        if nq_share == 0.0:
+            assert first.size == 0
+        assert (np.diff(first) >= 0).all() and (np.diff(then) >= 0).all()  # in post order
+        filled = np.bincount(np.r_[first, then], minlength=40)
+        assert (filled <= np.maximum(posts, 0)).all() and (filled[p_fill == 0] == 0).all()
+        assert abs(filled[3] / 2500 - p_fill[3]) < 0.05
+    (a, _), (b, _) = both(kernels.hire_draws, np.zeros(0, np.int64), np.zeros(0), 0.5, 20, 5, np.uint64(77))
+    assert same(a, b) and a[0].size == a[1].size == 0
+
+
 @pytest.mark.parametrize("zones", [1, 3, 8])
 def test_new_worker_draws_are_the_same(model, zones):
     """New workers' home points (home x zones + point, every point used) and their experience and
