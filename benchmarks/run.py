@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-GOAL_RUN_S, GOAL_RATIO, GOAL_MB = 0.5, 100.0, 300.0
+# goals (issue 12): the run of an England decade, build + run, the speed ratio to the reference (the
+# median over rounds of the CPU-time ratio; the wall-clock ratio is printed beside it), peak memory
+GOAL_RUN_S, GOAL_BUILD_RUN_S, GOAL_RATIO, GOAL_MB = 0.2, 0.5, 100.0, 300.0
 
 
 def measure(task: str, **kwargs: Any) -> dict[str, Any]:
@@ -49,7 +51,8 @@ def side_by_side(region: str, args: argparse.Namespace) -> dict[str, Any]:
         engine = measure("engine", region=region, years=args.ref_years, repeat=args.repeat, memory=False)
         reference = measure("reference", region=region, years=args.ref_years, repeat=1)
         rounds.append({"engine": engine, "reference": reference,
-                       "ratio": per_wm_us(reference) / per_wm_us(engine)})
+                       "ratio": per_wm_us(reference) / per_wm_us(engine),
+                       "cpu_ratio": per_wm_us(reference, "cpu_run_s") / per_wm_us(engine, "cpu_run_s")})
     return {"region": region, "rounds": rounds}
 
 
@@ -73,6 +76,10 @@ def per_wm_us(r: dict[str, Any], key: str = "run_s") -> float:
     return 1e6 * r[key] / r["worker_months"]
 
 
+def _met(value: float, goal: float, at_most: bool = True) -> str:
+    return "met" if (value <= goal if at_most else value >= goal) else "NOT met"
+
+
 def render(res: dict[str, Any]) -> str:
     e, npo = res["england"], res["numpy_only"]
     total = e["build_s"] + e["run_s"]
@@ -83,9 +90,11 @@ def render(res: dict[str, Any]) -> str:
              f"{'RSS MB':>7} {'traced MB':>9}",
              f"   {e['build_s']:8.3f} {e['run_s']:8.3f} {total:10.3f} {e['cpu_run_s']:8.3f} "
              f"{per_wm_us(e):7.3f} {e['table_s']:7.3f} {e['peak_rss_mb']:7.0f} {e.get('traced_peak_mb', 0):9.0f}",
-             f"   goals: build+run <= {GOAL_RUN_S} s: {'met' if total <= GOAL_RUN_S else 'NOT met'} on the wall clock, "
-             f"{'met' if e['cpu_build_s'] + e['cpu_run_s'] <= GOAL_RUN_S else 'NOT met'} in CPU time; "
-             f"peak RSS <= {GOAL_MB:.0f} MB: {'met' if e['peak_rss_mb'] <= GOAL_MB else 'NOT met'}",
+             f"   goals: run <= {GOAL_RUN_S} s: {_met(e['run_s'], GOAL_RUN_S)} on the wall clock, "
+             f"{_met(e['cpu_run_s'], GOAL_RUN_S)} in CPU time; build+run <= {GOAL_BUILD_RUN_S} s: "
+             f"{_met(total, GOAL_BUILD_RUN_S)} on the wall clock, "
+             f"{_met(e['cpu_build_s'] + e['cpu_run_s'], GOAL_BUILD_RUN_S)} in CPU time; "
+             f"peak RSS <= {GOAL_MB:.0f} MB: {_met(e['peak_rss_mb'], GOAL_MB)}",
              f"   compiled kernels: {'in use' if e.get('compiled') else 'NOT in use (numpy only)'}; the same run "
              f"with numpy only (CSWSIM_NUMPY_ONLY=1): run {npo['run_s']:.3f} s, {per_wm_us(npo):.3f} us/wm, "
              f"{npo['run_s'] / e['run_s']:.1f} times slower"]
@@ -109,23 +118,27 @@ def _side_by_side(res: dict[str, Any]) -> list[str]:
     first, n = regions[0]["rounds"][0]["engine"], len(regions[0]["rounds"])
     lines = [f"2. Engine and plain-Mesa reference side by side ({first['years']:g} year, same seed; "
              f"{n} alternating round{'s' * (n != 1)}, best of each model shown)",
-             f"   {'region':16} {'model':10} {'run s':>8} {'worker-months':>14} {'us/wm':>9}   "
-             "ratio per round (median)"]
-    medians = {}
+             f"   {'region':16} {'model':10} {'run s':>8} {'cpu s':>8} {'worker-months':>14} {'us/wm':>9}   "
+             "ratio per round (median): wall clock; CPU time"]
+    medians: dict[str, dict[str, float]] = {}
     for reg in regions:
         se = min((r["engine"] for r in reg["rounds"]), key=per_wm_us)
         sr = min((r["reference"] for r in reg["rounds"]), key=per_wm_us)
-        ratios = sorted(r["ratio"] for r in reg["rounds"])
-        medians[reg["region"]] = statistics.median(ratios)
-        lines += [f"   {reg['region']:16} {'engine':10} {se['run_s']:8.3f} {se['worker_months']:14,.0f} "
-                  f"{per_wm_us(se):9.3f}",
-                  f"   {'':16} {'reference':10} {sr['run_s']:8.3f} {sr['worker_months']:14,.0f} "
-                  f"{per_wm_us(sr):9.3f}   {', '.join(f'{r:,.0f}x' for r in ratios)} "
-                  f"({medians[reg['region']]:,.0f}x)"]
-    region, best = max(medians.items(), key=lambda kv: kv[1])
-    return lines + [f"   speed ratio per worker-month (reference / engine), median of rounds: {best:,.0f}x on "
-                    f"{region} (goal >= {GOAL_RATIO:.0f}x: {'met' if best >= GOAL_RATIO else 'NOT met'})",
-                    "   (on a small region the engine's fixed cost per month dominates: see the scaling section)", ""]
+        ratios = {k: sorted(r[k] for r in reg["rounds"] if k in r) for k in ("ratio", "cpu_ratio")}
+        medians[reg["region"]] = {k: statistics.median(v) if v else float("nan") for k, v in ratios.items()}
+        shown = "; ".join(f"{', '.join(f'{r:,.0f}x' for r in ratios[k])} ({medians[reg['region']][k]:,.0f}x)"
+                          for k in ("ratio", "cpu_ratio"))
+        lines += [f"   {reg['region']:16} {'engine':10} {se['run_s']:8.3f} {se['cpu_run_s']:8.3f} "
+                  f"{se['worker_months']:14,.0f} {per_wm_us(se):9.3f}",
+                  f"   {'':16} {'reference':10} {sr['run_s']:8.3f} {sr['cpu_run_s']:8.3f} "
+                  f"{sr['worker_months']:14,.0f} {per_wm_us(sr):9.3f}   {shown}"]
+    region = max(medians, key=lambda k: medians[k]["cpu_ratio"])
+    cpu, wall = medians[region]["cpu_ratio"], medians[region]["ratio"]
+    return lines + [f"   speed ratio per worker-month (reference / engine), median of rounds on {region}: "
+                    f"{cpu:,.0f}x in CPU time (goal >= {GOAL_RATIO:.0f}x: {_met(cpu, GOAL_RATIO, at_most=False)}), "
+                    f"{wall:,.0f}x on the wall clock ({_met(wall, GOAL_RATIO, at_most=False)})",
+                    "   (the goal measure is the CPU-time ratio, the steadier on a shared machine; on a small region "
+                    "the engine's fixed cost per month dominates: see the scaling section)", ""]
 
 
 def _scaling(sc: list[dict[str, Any]]) -> list[str]:

@@ -15,6 +15,7 @@ draws go through a loop the C compiler also builds for AVX-512 (``csw_draw_run``
 from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free
 from libc.string cimport memcpy
+from libc.math cimport floor
 
 import numpy as np
 
@@ -57,6 +58,39 @@ cdef extern from *:
     #else
     #define CSW_HAVE_V4 0
     #endif
+    /* The monthly exit and search decisions of the slots first, ..., first + n - 1, branch-free
+       (so the compiler vectorises them, draws and table look-ups together): flag[j] = 1 if slot
+       first + j is permanent (status 1) and decides to leave or to search. The table indices of
+       other slots (employer or home -1) are clamped into the tables: their flag is 0 anyway. GCC
+       vectorises the table look-ups (gathers) only with 32-bit indices and restrict pointers. */
+    #define CSW_CLAMP(x, size) ((x) < 0 ? 0 : ((x) < (size) ? (x) : (size) - 1))
+    #define CSW_EXIT_LOOP for (Py_ssize_t j = 0; j < n; j++) { \
+        int64_t i = first + j; \
+        int p = pq[i], e = CSW_CLAMP((int)employer[i], ncol); \
+        double h = table[((p >= 24) + (p >= 300)) * ncol + e]; \
+        double u = csw_draw(((uint64_t)i << 12) | high, key); \
+        flag[j] = (status[i] == 1) & ((u < h) | (p >= career)); }
+    #define CSW_SEARCH_LOOP for (Py_ssize_t j = 0; j < n; j++) { \
+        int64_t i = first + j; \
+        int p = pq[i], e = CSW_CLAMP((int)employer[i], cols), h = CSW_CLAMP((int)home[i], rows); \
+        double r = rate[h * row_step + e * col_step]; \
+        r = r * ((18 <= p) & (p < 36) ? early : 1.0);  /* x 1.0 is exact */ \
+        r = r < 1.0 ? r : 1.0; \
+        double u = csw_draw(((uint64_t)i << 12) | high, key); \
+        flag[j] = (status[i] == 1) & (u < r); }
+    #define CSW_EXIT_ARGS const int8_t* restrict status, const int16_t* restrict employer, \
+        const int16_t* restrict pq, const double* restrict table, int ncol, int64_t career, int64_t first, \
+        Py_ssize_t n, uint64_t high, uint64_t key, uint8_t* restrict flag
+    #define CSW_SEARCH_ARGS const int8_t* restrict status, const int16_t* restrict employer, \
+        const int16_t* restrict home, const int16_t* restrict pq, const double* restrict rate, int rows, int cols, \
+        int row_step, int col_step, double early, int64_t first, Py_ssize_t n, uint64_t high, uint64_t key, \
+        uint8_t* restrict flag
+    static void csw_exit_flags_any(CSW_EXIT_ARGS) { CSW_EXIT_LOOP }
+    static void csw_search_flags_any(CSW_SEARCH_ARGS) { CSW_SEARCH_LOOP }
+    #if CSW_HAVE_V4
+    __attribute__((target("arch=x86-64-v4"))) static void csw_exit_flags_v4(CSW_EXIT_ARGS) { CSW_EXIT_LOOP }
+    __attribute__((target("arch=x86-64-v4"))) static void csw_search_flags_v4(CSW_SEARCH_ARGS) { CSW_SEARCH_LOOP }
+    #endif
     static int csw_v4 = 0;
     /* Use the AVX-512 loops if ``allow``, built, and the CPU has them; returns whether they are used. */
     static int csw_select_isa(int allow) {
@@ -75,6 +109,23 @@ cdef extern from *:
     #endif
         csw_draw_run_any(first, n, high, key, out);
     }
+    static void csw_exit_flags(CSW_EXIT_ARGS) {
+    #if CSW_HAVE_V4
+        if (csw_v4) { csw_exit_flags_v4(status, employer, pq, table, ncol, career, first, n, high, key, flag); return; }
+    #endif
+        csw_exit_flags_any(status, employer, pq, table, ncol, career, first, n, high, key, flag);
+    }
+    static void csw_search_flags(CSW_SEARCH_ARGS) {
+    #if CSW_HAVE_V4
+        if (csw_v4) {
+            csw_search_flags_v4(status, employer, home, pq, rate, rows, cols, row_step, col_step, early, first, n, high,
+                                key, flag);
+            return;
+        }
+    #endif
+        csw_search_flags_any(status, employer, home, pq, rate, rows, cols, row_step, col_step, early, first, n, high,
+                             key, flag);
+    }
     /* draws for the ids ids[0], ..., ids[n - 1] */
     static void csw_draw_ids(const int64_t* ids, Py_ssize_t n, uint64_t high, uint64_t key, double* out) {
     #if CSW_HAVE_V4
@@ -90,6 +141,13 @@ cdef extern from *:
     void _draw_run "csw_draw_run"(int64_t first, Py_ssize_t n, uint64_t high, uint64_t key, double* out) noexcept nogil
     void _draw_ids "csw_draw_ids"(const int64_t* ids, Py_ssize_t n, uint64_t high, uint64_t key,
                                   double* out) noexcept nogil
+    void _exit_flags "csw_exit_flags"(const int8_t* status, const int16_t* employer, const int16_t* pq,
+                                      const double* table, int ncol, int64_t career, int64_t first, Py_ssize_t n,
+                                      uint64_t high, uint64_t key, uint8_t* flag) noexcept nogil
+    void _search_flags "csw_search_flags"(const int8_t* status, const int16_t* employer, const int16_t* home,
+                                          const int16_t* pq, const double* rate, int rows, int cols,
+                                          int row_step, int col_step, double early, int64_t first,
+                                          Py_ssize_t n, uint64_t high, uint64_t key, uint8_t* flag) noexcept nogil
     int csw_select_isa(int allow)
     int csw_v4  # whether the AVX-512 loops are in use
     int __builtin_ctzll(unsigned long long) nogil  # GCC and Clang: index of the lowest set bit
@@ -158,50 +216,103 @@ def uniform(const int64_t[::1] ids, uint64_t sub, int64_t tick, uint64_t key, do
             _draw_ids(&ids[0], ids.shape[0], high, key, &out[0])
 
 
+cdef enum:
+    FLAG_CHUNK = 2048  # slots flagged per call of the C loops (the flags stay in the L1 cache)
+
+
+cdef inline Py_ssize_t _flagged(const uint8_t* flag, Py_ssize_t first, Py_ssize_t n, int64_t* out,
+                                Py_ssize_t k) noexcept nogil:
+    """Append to ``out`` (from ``k``) the slots ``first + j`` with ``flag[j]`` set; returns the new length."""
+    cdef Py_ssize_t base
+    cdef uint64_t mask
+    for base in range(0, n, 64):
+        mask = _status_mask(<const int8_t*> flag, base, n, 1)
+        while mask:
+            out[k] = first + base + __builtin_ctzll(mask)
+            mask &= mask - 1
+            k += 1
+    return k
+
+
 def exit_pick(const int8_t[::1] status, const int16_t[::1] employer, const int16_t[::1] pq,
               const double[:, ::1] table, int64_t tick, uint64_t key, int64_t career_months):
-    """Slots of the permanent workers who leave the profession this month (ascending)."""
-    cdef Py_ssize_t base, i, k = 0, n = status.shape[0]
+    """Slots of the permanent workers who leave the profession this month (ascending): every slot's
+    decision in one branch-free C loop (vectorised with AVX-512), a chunk at a time, then the
+    flagged slots. Without AVX-512, the permanent slots only, one by one (faster there)."""
+    cdef Py_ssize_t base, i, first = 0, k = 0, n = status.shape[0], chunk = FLAG_CHUNK
     cdef uint64_t mask, high = <uint64_t>(tick + 1) << 44
+    cdef uint8_t flag[FLAG_CHUNK]
     cdef int stage
     cdef double u[64]
     out_arr = np.empty(n, dtype=np.int64)
     cdef int64_t[::1] out = out_arr
+    if n == 0 or table.shape[1] == 0:  # no councils: nobody is employed
+        return out_arr[:0].copy()
+    if employer.shape[0] < n or pq.shape[0] < n:
+        raise IndexError("the worker columns differ in length")
+    if table.shape[0] != 3 or table.shape[1] > 10**6:
+        raise ValueError(f"the hazard table must be 3 x councils, got {table.shape[0]} x {table.shape[1]}")
+    if not csw_v4:
+        with nogil:
+            for base in range(0, n, 64):
+                mask = _status_mask(&status[0], base, n, PERM)
+                _draws_for(mask, base, n, high, key, u)
+                while mask:
+                    i = base + __builtin_ctzll(mask)
+                    mask &= mask - 1
+                    stage = (pq[i] >= 24) + (pq[i] >= 300)
+                    if u[i - base] < table[stage, employer[i]] or pq[i] >= career_months:
+                        out[k] = i
+                        k += 1
+        return out_arr[:k].copy()
     with nogil:
-        for base in range(0, n, 64):
-            mask = _status_mask(&status[0], base, n, PERM)
-            _draws_for(mask, base, n, high, key, u)
-            while mask:
-                i = base + __builtin_ctzll(mask)
-                mask &= mask - 1
-                stage = (pq[i] >= 24) + (pq[i] >= 300)
-                if u[i - base] < table[stage, employer[i]] or pq[i] >= career_months:
-                    out[k] = i
-                    k += 1
+        while first < n:  # (a range with a variable step would need the GIL)
+            _exit_flags(&status[0], &employer[0], &pq[0], &table[0, 0], table.shape[1], career_months, first,
+                    min(chunk, n - first), high, key, flag)
+            k = _flagged(flag, first, min(chunk, n - first), &out[0], k)
+            first += chunk
     return out_arr[:k].copy()
 
 
 def search_pick(const int8_t[::1] status, const int16_t[::1] employer, const int16_t[::1] home,
-                const int16_t[::1] pq, const double[:, ::1] rate, double early_multiplier, int64_t tick,
+                const int16_t[::1] pq, const double[:, :] rate, double early_multiplier, int64_t tick,
                 uint64_t key):
-    """Slots of the permanent workers who search this month (ascending)."""
-    cdef Py_ssize_t base, i, k = 0, n = status.shape[0]
+    """Slots of the permanent workers who search this month (ascending), as :func:`exit_pick` does.
+    ``rate`` may be any strided view (its rows are often one row broadcast)."""
+    cdef Py_ssize_t base, i, first = 0, k = 0, n = status.shape[0], chunk = FLAG_CHUNK
     cdef uint64_t mask, high = <uint64_t>(tick + 1) << 44
+    cdef uint8_t flag[FLAG_CHUNK]
     cdef double r, u[64]
     out_arr = np.empty(n, dtype=np.int64)
     cdef int64_t[::1] out = out_arr
+    if n == 0 or rate.shape[0] == 0 or rate.shape[1] == 0:
+        return out_arr[:0].copy()
+    if employer.shape[0] < n or home.shape[0] < n or pq.shape[0] < n:
+        raise IndexError("the worker columns differ in length")
+    cdef Py_ssize_t row_step = rate.strides[0] // <Py_ssize_t> sizeof(double)
+    cdef Py_ssize_t col_step = rate.strides[1] // <Py_ssize_t> sizeof(double)
+    if (rate.shape[0] * abs(row_step) + rate.shape[1] * abs(col_step)) >= 2**31:  # the C loop's indices are int
+        raise ValueError(f"search rate table too large ({rate.shape[0]} x {rate.shape[1]})")
+    if not csw_v4:
+        with nogil:
+            for base in range(0, n, 64):
+                mask = _status_mask(&status[0], base, n, PERM)
+                _draws_for(mask, base, n, high, key, u)
+                while mask:
+                    i = base + __builtin_ctzll(mask)
+                    mask &= mask - 1
+                    r = rate[home[i], employer[i]]
+                    r = r * (early_multiplier if 18 <= pq[i] < 36 else 1.0)  # x 1.0 is exact
+                    r = r if r < 1.0 else 1.0
+                    out[k] = i  # kept only if the worker searches
+                    k += u[i - base] < r
+        return out_arr[:k].copy()
     with nogil:
-        for base in range(0, n, 64):
-            mask = _status_mask(&status[0], base, n, PERM)
-            _draws_for(mask, base, n, high, key, u)
-            while mask:
-                i = base + __builtin_ctzll(mask)
-                mask &= mask - 1
-                r = rate[home[i], employer[i]]
-                r = r * (early_multiplier if 18 <= pq[i] < 36 else 1.0)  # x 1.0 is exact
-                r = r if r < 1.0 else 1.0
-                out[k] = i  # kept only if the worker searches
-                k += u[i - base] < r
+        while first < n:  # (a range with a variable step would need the GIL)
+            _search_flags(&status[0], &employer[0], &home[0], &pq[0], &rate[0, 0], rate.shape[0], rate.shape[1],
+                      row_step, col_step, early_multiplier, first, min(chunk, n - first), high, key, flag)
+            k = _flagged(flag, first, min(chunk, n - first), &out[0], k)
+            first += chunk
     return out_arr[:k].copy()
 
 
@@ -365,51 +476,74 @@ def option_table(const int64_t[::1] slots, const int16_t[::1] employer, const in
             available[i, width + 1] = agency_ok[i]
 
 
-def logit_shift(const double[:, ::1] utility, const uint8_t[:, ::1] available, double[::1] out):
+def logit_shift(const double[:, ::1] utility, const uint8_t[:, ::1] available, double[::1] out,
+                int32_t[::1] column, int64_t[::1] count):
     """The utilities of the available options, row by row, less their row's largest, packed into
-    ``out`` (unavailable options have weight 0 and are left out: numpy's exp of -inf is slow).
-    Returns how many were written. Availability follows no pattern, so the loops are branch-free."""
-    cdef Py_ssize_t i, j, k = 0, m = utility.shape[1]
-    cdef double top, x
+    ``out`` (unavailable options have weight 0 and are left out: numpy's exp of -inf is slow), with
+    the column of each in ``column`` and each row's number in ``count``. Returns how many were
+    written. Availability follows no pattern, so the loops are branch-free; the row's largest is
+    kept in four running maxima (independent, so they overlap in the pipeline; a maximum is exact
+    in any order, and a tie between 0.0 and -0.0 changes no weight after exp)."""
+    cdef Py_ssize_t i, j, k = 0, first, m = utility.shape[1], m4 = m - m % 4
+    cdef double x, t0, t1, t2, t3
     cdef double minus_inf = -float("inf")
     with nogil:
         for i in range(utility.shape[0]):
-            top = minus_inf
-            for j in range(m):
+            t0 = t1 = t2 = t3 = minus_inf
+            for j in range(0, m4, 4):
                 x = utility[i, j] if available[i, j] else minus_inf
-                top = x if x > top else top
+                t0 = x if x > t0 else t0
+                x = utility[i, j + 1] if available[i, j + 1] else minus_inf
+                t1 = x if x > t1 else t1
+                x = utility[i, j + 2] if available[i, j + 2] else minus_inf
+                t2 = x if x > t2 else t2
+                x = utility[i, j + 3] if available[i, j + 3] else minus_inf
+                t3 = x if x > t3 else t3
+            for j in range(m4, m):
+                x = utility[i, j] if available[i, j] else minus_inf
+                t0 = x if x > t0 else t0
+            t0 = t1 if t1 > t0 else t0
+            t2 = t3 if t3 > t2 else t2
+            t0 = t2 if t2 > t0 else t0
+            first = k
             for j in range(m):
-                out[k] = utility[i, j] - top
+                out[k] = utility[i, j] - t0
+                column[k] = <int32_t>j
                 k += available[i, j] != 0  # kept only if available
+            count[i] = k - first
     return k
 
 
-def logit_pick(const double[::1] packed, const double[::1] u, const uint8_t[:, ::1] available, int64_t[::1] pick):
+def logit_pick(const double[::1] packed, const double[::1] u, const int32_t[::1] column, const int64_t[::1] count,
+               Py_ssize_t m, int64_t[::1] pick):
     """Invert each row's cumulative weights (summed left to right; ``packed`` holds the weights of
-    the available options, the others weigh 0) at ``u`` times the row's total. ``packed`` must have
-    one entry more than the weights, set to 0 (read, times 0, after the last unavailable option);
-    the weights are finite and >= 0, so w x 1 = w and w x 0 = 0 exactly."""
-    cdef Py_ssize_t i, j, k, last, start = 0, p, m = available.shape[1]
-    cdef double cum, threshold, weight
-    cdef uint8_t a
+    the available options, ``column`` their columns, ``count`` their number per row; the others
+    weigh 0) at ``u`` times the row's total: the pick is the number of the row's ``m`` columns whose
+    running sum is below that threshold (a prefix, as the sums never decrease), at most the last
+    available column. The options that weigh 0 leave the running sum as it is, so only the
+    available ones are summed, in the same order; the first whose running sum is not below the
+    threshold is the pick, and every column before the first available one counts if 0 is below."""
+    cdef Py_ssize_t i, q, c, k, last, start = 0
+    cdef double cum, threshold
     with nogil:
-        for i in range(available.shape[0]):
-            cum, p = 0.0, start
-            for j in range(m):
-                a = available[i, j] != 0
-                cum = cum + packed[p] * a
-                p += a
+        for i in range(count.shape[0]):
+            c = count[i]
+            cum = 0.0
+            for q in range(start, start + c):
+                cum = cum + packed[q]
             threshold = u[i] * cum
-            cum, k, last, p = 0.0, 0, 0, start
-            for j in range(m):
-                a = available[i, j] != 0
-                weight = packed[p] * a
-                p += a
-                last = j if a else last
-                cum = cum + weight
-                k += cum < threshold
+            last = column[start + c - 1] if c else 0
+            if not 0.0 < threshold:  # no column's running sum is below it (NaN: none either)
+                k = 0
+            else:
+                cum, k = 0.0, m
+                for q in range(start, start + c):
+                    cum = cum + packed[q]
+                    if not cum < threshold:
+                        k = column[q]
+                        break
             pick[i] = k if k < last else last
-            start = p
+            start += c
 
 
 def record_pass(const int8_t[::1] status, const int16_t[::1] employer, int16_t[::1] pq, int16_t[::1] tenure,
@@ -508,17 +642,83 @@ def new_worker_columns(const int64_t[::1] slots, const int64_t[::1] council, int
             fte[slot] = <float>fte_of_council[c] if fte_of_council is not None else 1.0
 
 
+def hire_draws(const int64_t[::1] posts, const double[::1] p_fill, double nq_share, int64_t shift, int64_t tick,
+               uint64_t key):
+    """Councils of the vacant posts filled by new qualifiers, then by others (see sim.kernels). The
+    ids of a council's posts are consecutive, so their draws are one run (vectorised)."""
+    cdef Py_ssize_t c, k, n_first = 0, n_then = 0, total = 0, most = 0
+    cdef double threshold, threshold_nq
+    cdef uint64_t high = <uint64_t>(tick + 1) << 44
+    if p_fill.shape[0] < posts.shape[0]:
+        raise IndexError(f"{posts.shape[0]} councils' posts but {p_fill.shape[0]} fill probabilities")
+    for c in range(posts.shape[0]):
+        if posts[c] > 0:
+            total += posts[c]
+            most = max(most, posts[c])
+    if posts.shape[0] and ((posts.shape[0] - 1) << shift) + most >= 2**51:  # ids << 12 must fit 64 bits
+        raise ValueError(f"post ids too large for the draws ({posts.shape[0]} councils, shift {shift})")
+    first_arr, then_arr, u_arr = np.empty(total, dtype=np.int64), np.empty(total, dtype=np.int64), np.empty(most)
+    cdef int64_t[::1] first = first_arr, then = then_arr
+    cdef double[::1] u = u_arr
+    with nogil:
+        for c in range(posts.shape[0]):
+            if posts[c] <= 0:
+                continue
+            _draw_run(c << shift, posts[c], high, key, &u[0])
+            threshold = p_fill[c]
+            threshold_nq = threshold * nq_share
+            for k in range(posts[c]):
+                if u[k] < threshold:
+                    if u[k] < threshold_nq:
+                        first[n_first] = c
+                        n_first += 1
+                    else:
+                        then[n_then] = c
+                        n_then += 1
+    return first_arr[:n_first].copy(), then_arr[:n_then].copy()
+
+
+def new_worker_draws(const int64_t[::1] slots, int64_t zones, int64_t tick, uint64_t point_key,
+                     uint64_t experience_key, uint64_t taste_key, const int16_t[::1] home, int16_t[::1] home_zone):
+    """New workers' home points (written into ``home_zone``) and their experience and taste draws
+    (returned), in one pass over the slots (see sim.kernels)."""
+    cdef Py_ssize_t i, n = slots.shape[0]
+    cdef int64_t slot
+    cdef uint64_t base, high = <uint64_t>(tick + 1) << 44
+    cdef double x, top = <double>(zones - 1)
+    experience_arr, taste_arr = np.empty(n), np.empty(n)
+    cdef double[::1] experience = experience_arr, taste = taste_arr
+    for i in range(n):
+        if not 0 <= slots[i] < min(home.shape[0], home_zone.shape[0]):
+            raise IndexError(f"slot {slots[i]} out of range 0..{min(home.shape[0], home_zone.shape[0]) - 1}")
+    with nogil:
+        for i in range(n):
+            slot = slots[i]
+            base = (<uint64_t>slot << 12) | high
+            x = floor(_draw(base, point_key) * <double>zones)
+            x = x if x < top else top
+            home_zone[slot] = <int16_t>(home[slot] * zones + <int64_t>x)
+            experience[i] = _draw(base, experience_key)
+            taste[i] = _draw(base, taste_key)
+    return experience_arr, taste_arr
+
+
 def place_pool(const int64_t[::1] pool, const int16_t[::1] home, const int64_t[:, ::1] reach,
                const int64_t[::1] wanted, int rounds):
     """Agency workers between placements matched to the posts councils want, round by round (see
     sim.kernels). Each round first picks every unplaced worker's council against the posts open at
     the start of the round, then accepts them in priority order while their council has posts left
     (what the numpy version's rationing by destination, then priority, gives). Open posts never
-    increase, so a worker with none in reach in one round has none later and is not looked at again."""
+    increase, so a worker with none in reach in one round has none later and is not looked at again.
+    A worker's council depends only on their home's reach row, so it is found once per home and
+    round (when a worker from that home first needs it) and shared by the others from there."""
     cdef Py_ssize_t n = pool.shape[0], a = wanted.shape[0], width = reach.shape[1]
     cdef Py_ssize_t r, i, j, q, k = 0, n_left = n, n_kept
     cdef int64_t c, cc, h, best, most, v, any_open
     cdef bint inside, better
+    round_of_arr = np.full(reach.shape[0], -1, dtype=np.int64)  # the round each home's council was found in
+    choice_arr = np.empty(reach.shape[0], dtype=np.int64)  # and that council
+    cdef int64_t[::1] round_of = round_of_arr, choice = choice_arr
     open_arr = np.array(wanted, dtype=np.int64)
     taken_arr = np.zeros(a, dtype=np.int64)
     left_arr = np.arange(n, dtype=np.int64)  # positions in pool still unplaced, ascending
@@ -539,6 +739,9 @@ def place_pool(const int64_t[::1] pool, const int16_t[::1] home, const int64_t[:
                 break
             for q in range(n_left):  # the council each applies to (-1: none with a post open)
                 h = home[pool[left[q]]]
+                if round_of[h] == r:  # found for another worker from the same home this round
+                    dest[q] = choice[h]
+                    continue
                 best, most = -1, 0
                 for j in range(width):  # branch-free: which column wins follows no pattern
                     c = reach[h, j]
@@ -549,6 +752,7 @@ def place_pool(const int64_t[::1] pool, const int16_t[::1] home, const int64_t[:
                     best = c if better else best
                     most = v if better else most
                 dest[q] = best
+                round_of[h], choice[h] = r, best
             n_kept = 0
             for q in range(n_left):  # in priority order: accepted while the council has posts left
                 c = dest[q]

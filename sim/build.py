@@ -14,6 +14,7 @@ from .agents import BoundaryCouncil, Council, CouncilTable
 from .data import GRADE_REPUTATION, GRADES
 from .errors import SimInputError, unknown
 from .pay import national_pay, regional_ratio
+from .rng import normal_of
 from .workers import AGENCY, PERM, POOL, WorkerTable
 
 if TYPE_CHECKING:
@@ -132,12 +133,10 @@ def fill_new_workers(m: WorkforceModel, slots: np.ndarray, council: np.ndarray, 
     kernels.new_worker_columns(slots, council, status, m.reach, m.councils.n_active, HOME_ELSEWHERE_SHARE, t,
                                s.key("home_pick"), s.key("home"), None if agency else m.fte_ratio,
                                *w.writable("status", "employer", "home", "fte", changed=slots))
-    # the point of the home council they live at
-    k = m.zones_per_council
-    point = np.minimum(np.floor(s.uniform("home_point", t, slots) * k), k - 1).astype(np.int16)
-    w.home_zone[slots] = w.home[slots] * k + point
-    u = s.uniform("experience", t, slots)
-    if np.all(new_qualifier):
+    # the point of the home council they live at (written), and the draws of experience and taste
+    u, taste_u = kernels.new_worker_draws(slots, m.zones_per_council, t, s.key("home_point"), s.key("experience"),
+                                          s.key("taste"), w.home, w.home_zone)
+    if new_qualifier.all() if isinstance(new_qualifier, np.ndarray) else np.all(new_qualifier):
         pq = np.zeros(slots.size)
     else:
         # agency workers have at least three years' experience, or what the agency rules in force ask
@@ -155,7 +154,7 @@ def fill_new_workers(m: WorkforceModel, slots: np.ndarray, council: np.ndarray, 
     else:
         w.tenure[slots] = 0
         w.hired_tick[slots] = t
-    z = s.normal("taste", t, slots)
+    z = normal_of(taste_u)  # as s.normal("taste", t, slots)
     w.taste_pay[slots] = np.exp(TASTE_SIGMA * z - TASTE_SIGMA**2 / 2)
 
 

@@ -302,12 +302,12 @@ def logit_choice(utility: np.ndarray, available: np.ndarray, u: np.ndarray) -> n
     if n == 0:
         return np.zeros(0, dtype=np.intp)
     if _use_compiled:
-        packed, pick = np.empty(n * width + 1), np.empty(n, dtype=np.int64)
+        packed, column = np.empty(n * width + 1), np.empty(n * width + 1, dtype=np.int32)
+        count, pick = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
         flags = np.ascontiguousarray(available).view(np.uint8)
-        k = _compiled.logit_shift(np.ascontiguousarray(utility), flags, packed)
+        k = _compiled.logit_shift(np.ascontiguousarray(utility), flags, packed, column, count)
         np.exp(packed[:k], out=packed[:k])  # only the available options: exp(-inf) is numpy's slow path
-        packed[k] = 0.0
-        _compiled.logit_pick(packed, u, flags, pick)
+        _compiled.logit_pick(packed, np.ascontiguousarray(u, dtype=float), column, count, width, pick)
         return pick
     weight = np.where(available, utility, -np.inf)
     weight -= weight.max(axis=1, keepdims=True)
@@ -374,6 +374,35 @@ def new_worker_columns(slots: np.ndarray, council: np.ndarray, code: int, reach:
     elsewhere = uniform(slots, tick, home_key) < elsewhere_share
     home[slots] = np.where(elsewhere, near[np.arange(slots.size), pick], council)
     fte[slots] = 1.0 if fte_of_council is None else fte_of_council[council]
+
+
+def hire_draws(posts: np.ndarray, p_fill: np.ndarray, nq_share: float, shift: int, tick: int, key: np.uint64
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Outside hires into vacant posts: post k of council c (``posts[c]`` of them; negative counts
+    as 0) has the stable id ``c << shift | k`` and is filled if its draw falls below ``p_fill[c]``,
+    by a new qualifier if also below ``p_fill[c] x nq_share``. Returns the councils of the posts
+    filled by new qualifiers, then of those filled by others (each in post order)."""
+    if _use_compiled:
+        return _compiled.hire_draws(np.ascontiguousarray(posts, dtype=np.int64),
+                                    np.ascontiguousarray(p_fill, dtype=float), nq_share, shift, tick, key)
+    council, ids = post_ids(posts, shift)
+    u = uniform(ids, tick, key)
+    threshold = p_fill[council]
+    hired, nq = u < threshold, u < threshold * nq_share
+    return council[hired & nq], council[hired & ~nq]
+
+
+def new_worker_draws(slots: np.ndarray, zones: int, tick: int, point_key: np.uint64, experience_key: np.uint64,
+                     taste_key: np.uint64, home: np.ndarray, home_zone: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rest of new workers' draws, for ``slots``: the point of their home council they live at
+    (``home_zone = home x zones + point``, written; point ``floor(u x zones)``, at most zones - 1),
+    and the uniform draws of their experience and of their taste for pay (returned, in that order)."""
+    if _use_compiled:
+        return _compiled.new_worker_draws(np.ascontiguousarray(slots, dtype=np.int64), zones, tick, point_key,
+                                          experience_key, taste_key, home, home_zone)
+    point = np.minimum(np.floor(uniform(slots, tick, point_key) * zones), zones - 1).astype(np.int16)
+    home_zone[slots] = home[slots] * zones + point
+    return uniform(slots, tick, experience_key), uniform(slots, tick, taste_key)
 
 
 def place_pool(pool: np.ndarray, home: np.ndarray, reach: np.ndarray, wanted: np.ndarray, rounds: int

@@ -67,5 +67,9 @@ class Streams:
 
     def normal(self, name: str, tick: int, ids: np.ndarray, sub: np.ndarray | int = 0) -> np.ndarray:
         """Standard normal draws by inversion of :meth:`uniform` (same indexing)."""
-        u = self.uniform(name, tick, ids, sub)
-        return ndtri(np.clip(u, 1e-300, 1 - 2**-53))
+        return normal_of(self.uniform(name, tick, ids, sub))
+
+
+def normal_of(u: np.ndarray) -> np.ndarray:
+    """Standard normal draws by inversion of uniform [0, 1) draws ``u`` (of :meth:`Streams.uniform`)."""
+    return ndtri(np.clip(u, 1e-300, 1 - 2**-53))

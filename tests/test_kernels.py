@@ -124,6 +124,38 @@ def test_status_scans_find_every_slot_whatever_the_length(n):
             assert same(a, b) and np.array_equal(a, np.flatnonzero(status == code)[:first])
 
 
+@pytest.mark.parametrize("avx512", [True, False])
+@pytest.mark.parametrize("n", [0, 1, 63, 2047, 2048, 2049, 7000])
+def test_exit_and_search_decisions_are_the_same_whatever_the_length(n, avx512):
+    """The compiled exit and search scans decide for every slot in one branch-free loop, a chunk of
+    2048 slots at a time: lengths around a chunk, every status (employer and home -1 where nobody
+    is employed), every career stage and the early-career window, hazards and rates up to 1 and
+    beyond, and a search table that is one row broadcast (a strided view) or a full table."""
+    rng = np.random.default_rng(n)
+    n_councils = 9
+    status = rng.choice(np.array([FREE, PERM, AGENCY, POOL], dtype=np.int8), n, p=[0.1, 0.7, 0.15, 0.05])
+    employer = np.where(np.isin(status, (PERM, AGENCY)), rng.integers(0, n_councils, n), -1).astype(np.int16)
+    home = np.where(status != FREE, rng.integers(0, n_councils, n), -1).astype(np.int16)
+    pq = rng.integers(0, 420, n).astype(np.int16)
+    hazard = rng.uniform(0, 0.6, (3, n_councils))
+    hazard[1, 2] = 1.0
+    row = rng.uniform(0, 0.8, n_councils)
+    before = kernels.avx512()
+    try:
+        kernels.use_avx512(avx512)
+        (a, _), (b, _) = both(kernels.exit_pick, status, employer, pq, hazard, 7, np.uint64(31), 400)
+        assert same(a, b) and (status[a] == PERM).all() and (n < 2000 or 0.1 * n < a.size < 0.6 * n)
+        for rate in (np.broadcast_to(row, (n_councils, n_councils)), rng.uniform(0, 0.8, (n_councils, n_councils))):
+            picks = []
+            for numpy_only in (False, True):  # not through both(): its copy would make the view contiguous
+                with kernels.numpy_only(numpy_only):
+                    picks.append(kernels.search_pick(status, employer, home, pq, rate, 1.7, 7, np.uint64(32)))
+            a, b = picks
+            assert same(a, b) and (status[a] == PERM).all() and (n < 2000 or 0.1 * n < a.size < 0.6 * n)
+    finally:
+        kernels.use_avx512(before)
+
+
 def test_tally_and_record_pass_are_the_same(model):
     w, n = model.workers, model.councils.n
     rng = np.random.default_rng(5)
@@ -173,6 +205,31 @@ def test_choices_and_rationing_are_the_same(model):
     assert np.array_equal(np.bincount(dest[ra], minlength=20), np.minimum(np.bincount(dest, minlength=20), capacity))
 
 
+@pytest.mark.parametrize("width", [1, 2, 3, 4, 5, 16, 17])
+def test_logit_picks_are_the_same_on_every_kind_of_row(width):
+    """The logit pick, compiled (available options only, four running maxima) and in numpy: rows
+    with one option or none open, the first column closed, ties (0.0 and -0.0 among them), widely
+    spread utilities, and draws of exactly 0 and just below 1."""
+    rng = np.random.default_rng(width)
+    n = 3000
+    utility = rng.normal(0, 3, (n, width))
+    utility[::7] = np.round(utility[::7])  # ties
+    utility[::11, : min(2, width)] = [0.0, -0.0][: min(2, width)]
+    utility[::13] *= 200  # weights that underflow to 0
+    available = rng.uniform(size=(n, width)) < rng.uniform(0.1, 1, (n, 1))
+    available[::5] = False
+    available[::5, rng.integers(0, width)] = True  # one option open
+    available[::17] = False  # none open
+    u = rng.uniform(size=n)
+    u[::19], u[1::19] = 0.0, 1 - 2**-53
+    utility[2::23], available[2::23], u[2::23] = 0.0, True, 0.5  # a running sum exactly at the threshold
+    with np.errstate(invalid="ignore"):  # numpy's rows with none open: -inf - -inf
+        (a, _), (b, _) = both(kernels.logit_choice, utility, available, u)
+    assert same(a, b) and a.dtype == np.int64 and ((0 <= a) & (a < width)).all()
+    fair = available.any(axis=1) & (u > 0)  # a draw of 0 picks column 0, open or not (in both)
+    assert available[fair][np.arange(fair.sum()), a[fair]].all()
+
+
 def test_new_worker_columns_are_the_same(model):
     """Status, employer, home and FTE of new workers: homes come from the reach table (padding and
     boundary entries count as the council itself), FTE from the council or 1 for agency workers."""
@@ -191,6 +248,45 @@ def test_new_worker_columns_are_the_same(model):
         assert all(home[s] in m.reach[c] for s, c in zip(slots[moved], council[moved], strict=True))
         expected = np.ones(slots.size) if fte_of_council is None else m.fte_ratio[council]
         assert np.array_equal(fte[slots], expected.astype(np.float32))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_hire_draws_are_the_same(seed):
+    """Outside hires into vacant posts: councils with no posts, negative counts, posts beyond a
+    block of draws, fill probabilities of 0 and near 1, and every new-qualifier share."""
+    rng = np.random.default_rng(seed)
+    posts = rng.integers(-3, 300, 40)
+    posts[::6] = 0
+    posts[3] = 2500
+    p_fill = rng.uniform(0, 0.95, 40)
+    p_fill[::7] = 0.0
+    for nq_share in (0.0, 0.3, 1.0):
+        (a, _), (b, _) = both(kernels.hire_draws, posts, p_fill, nq_share, 20, 5, np.uint64(77))
+        assert same(a, b) and a[0].dtype == a[1].dtype == np.int64
+        first, then = a
+        if nq_share == 0.0:
+            assert first.size == 0
+        assert (np.diff(first) >= 0).all() and (np.diff(then) >= 0).all()  # in post order
+        filled = np.bincount(np.r_[first, then], minlength=40)
+        assert (filled <= np.maximum(posts, 0)).all() and (filled[p_fill == 0] == 0).all()
+        assert abs(filled[3] / 2500 - p_fill[3]) < 0.05
+    (a, _), (b, _) = both(kernels.hire_draws, np.zeros(0, np.int64), np.zeros(0), 0.5, 20, 5, np.uint64(77))
+    assert same(a, b) and a[0].size == a[1].size == 0
+
+
+@pytest.mark.parametrize("zones", [1, 3, 8])
+def test_new_worker_draws_are_the_same(model, zones):
+    """New workers' home points (home x zones + point, every point used) and their experience and
+    taste draws, for slots in no particular order."""
+    w = model.workers
+    slots = np.random.default_rng(zones).permutation(np.flatnonzero(w.status != FREE))[:3000]
+    args = (slots, zones, 8, np.uint64(41), np.uint64(42), np.uint64(43), w.home)
+    ((ua, ta), a), ((ub, tb), b) = both(kernels.new_worker_draws, *args, np.full(w.capacity, -7, dtype=np.int16))
+    home_zone = a[-1]
+    assert same(ua, ub) and same(ta, tb) and same(home_zone, b[-1])
+    assert np.array_equal(home_zone[slots] // zones, w.home[slots]) and (np.delete(home_zone, slots) == -7).all()
+    assert np.unique(home_zone[slots] % zones).size == zones and not np.array_equal(ua, ta)
+    assert same(ua, kernels.uniform(slots, 8, np.uint64(42))) and same(ta, kernels.uniform(slots, 8, np.uint64(43)))
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -31,11 +31,15 @@ def search_rate_table(m: WorkforceModel) -> np.ndarray:
     """Monthly probability of searching, before the early-career multiplier and the cap at 1, per
     (home council, employer): the base rate times the employer's identity (its census propensity to
     lose staff), raised by its caseload overload. The same for every home council: searching is the
-    worker's decision about their own job, and what other councils pay acts through the choice."""
+    worker's decision about their own job, and what other councils pay acts through the choice.
+
+    The table is one row broadcast (a read-only view, not n x n numbers): the row depends on the
+    caseloads, which change at every recount, and on the leaving identity, which fades every month
+    after the first year, so it is computed anew at each call."""
     p, c = m.p, m.councils
     overload = np.maximum(0.0, c.caseload - p.caseload_tolerable)
     row = p.search_rate_per_month * c.leave_identity * np.exp(p.search_overload_per_case * overload)
-    return np.repeat(row[None, :], c.n, axis=0)
+    return np.broadcast_to(row, (c.n, c.n))
 
 
 def option_utilities(m: WorkforceModel, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

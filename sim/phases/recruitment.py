@@ -65,17 +65,15 @@ def recruitment_phase(m: WorkforceModel) -> None:
     m.recount()
     a = c.n_active
     posts = np.floor(c.vacancy_fte[:a] + 0.5).astype(np.int64)
-    council, ids = vacancy_ids(posts)
-    if council.size == 0:
+    if not (posts > 0).any():
         return
     people = monthly_hires(m) / m.fte_ratio[:a]  # the hires are in FTE; each new worker brings the council's FTE ratio
     p_fill = np.minimum(MAX_FILL, people / np.maximum(posts, 1) + m.extra_hire_rate[:a])
     nq_share = p.nq_share_of_hires_september * NQ_SEASON.get(m.calendar_month, NQ_OTHER_MONTHS)
-    u = m.streams.uniform("hire", t, ids)
-    hired = u < p_fill[council]
-    nq = u < p_fill[council] * nq_share
+    # each vacant post (stable id: vacancy_ids) is filled with probability p_fill, by a new qualifier
+    # with probability p_fill x nq_share (one draw of stream "hire" per post)
+    first, then = kernels.hire_draws(posts, p_fill, nq_share, VACANCY_ID_SHIFT, t, m.streams.key("hire"))
     # new qualifiers take the lowest free slots, then returners (one call creates both)
-    first, then = council[hired & nq], council[hired & ~nq]
     if first.size + then.size == 0:
         return
     is_nq = np.arange(first.size + then.size) < first.size
