@@ -200,13 +200,16 @@ def build_identity(m: WorkforceModel) -> None:
     ``council_identity`` (0 to 1) scales every identity term in logs; 0 erases them (the structural
     terms and the calibrated national parameters alone).
     """
+    from .data import load_seeds
     from .identity import (
+        ONE_LAG_RATES,
         _rates,
         council_effects,
         establishment_growth,
         establishment_response,
         hire_vacancy_response,
         national_forecast,
+        one_lag_error,
         one_lag_forecast,
         vacancy_gap,
     )
@@ -233,6 +236,29 @@ def build_identity(m: WorkforceModel) -> None:
     fte_sum = np.bincount(e, weights=f, minlength=a)[:a]
     t_s = x.turnover(a)
 
+    # With council_forecast_error > 0, each council's forecasts carry a draw of their error (in logs for
+    # turnover and starters, in levels for the one-lag rates): a run is then one possible next year,
+    # and an ensemble's spread holds what the council's history cannot tell (sim forecast, the league
+    # table). The error variances come from the census years to the base year (sim.identity).
+    draw = p.council_forecast_error
+
+    def error(rate: str, k: int, sd: np.ndarray) -> np.ndarray:
+        if not draw:
+            return np.zeros(a)
+        z = m.streams.normal("forecast_error", -1, np.arange(a, dtype=np.int64) * 8 + k)
+        return draw * np.nan_to_num(sd) * z
+
+    def one_lag_sd(rate: str) -> np.ndarray:
+        base, per = one_lag_error(m.base_year, rate)
+        num, den = ONE_LAG_RATES[rate]
+        n = load_seeds().year(m.base_year).set_index("code").reindex(codes)
+        n = (n.inpost_fte + n.agency_fte if den == "workforce_fte" else n.inpost_fte + n.vacancy_fte
+             if den == "establishment" else n[den]).to_numpy(float)
+        return np.sqrt(base + per / np.clip(np.nan_to_num(n, nan=1.0), 1.0, None))
+
+    miss = {"leave": error("leave", 0, np.sqrt(eff["leave_error_var"].to_numpy(float))),
+            "hire": error("hire", 1, np.sqrt(eff["hire_error_var"].to_numpy(float)))}
+
     # councils with posts standing empty hire more next year than their history predicts
     vacancy_push = hire_vacancy_response(m.base_year) * np.nan_to_num(vacancy_gap(m.base_year).reindex(codes)
                                                                        .to_numpy(float))
@@ -247,6 +273,8 @@ def build_identity(m: WorkforceModel) -> None:
         names = ("y_long", "weight_long") if horizon == "_long" else ("y_hat", "weight")
         y_hat, own = (np.nan_to_num(eff[f"{rate}_{k}"].to_numpy(float)) for k in names)
         push = vacancy_push if (rate, horizon) == ("hire", "_hat") else 0.0
+        if horizon != "_long":
+            push = push + miss[rate]
         return national_forecast(m.base_year, rate) * np.exp(y_hat + push + (1 - own) * q)
 
     perm = np.maximum(c.perm_fte[:a], 1e-9)
@@ -288,7 +316,8 @@ def build_identity(m: WorkforceModel) -> None:
     change = starters_year1 - leave * perm
     structural = (posts * trend - response.cut * ((1 - response.national_vacancy) * posts - c.perm_fte[:a])
                   + response.follow * (change - c.perm_fte[:a] * trend))
-    vacancy = np.clip(one_lag_forecast(m.base_year, "vacancy").reindex(codes).to_numpy(float), 0.0, 0.9)
+    vacancy = np.clip(one_lag_forecast(m.base_year, "vacancy").reindex(codes).to_numpy(float)
+                      + error("vacancy", 2, one_lag_sd("vacancy")), 0.0, 0.9)
     own = np.where(np.isfinite(vacancy), np.maximum(c.perm_fte[:a] + change, 0.0) / (1 - np.nan_to_num(vacancy))
                    - posts, structural)
     c.perm_fte_year1_change[:a] = weight * change
@@ -296,11 +325,12 @@ def build_identity(m: WorkforceModel) -> None:
 
     # agency cover and open cases drift from the census toward the council's one-lag forecast over the
     # first year (agency FTE such that, with its expected staff, its agency rate is the forecast)
-    def census_and_forecast(rate: str, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
+    def census_and_forecast(rate: str, lo: float, hi: float, k: int) -> tuple[np.ndarray, np.ndarray]:
         now = _rates(m.base_year, rate)[0].reindex(codes).to_numpy(float)
-        return np.clip(now, lo, hi), np.clip(one_lag_forecast(m.base_year, rate).reindex(codes).to_numpy(float), lo, hi)
+        ahead = one_lag_forecast(m.base_year, rate).reindex(codes).to_numpy(float) + error(rate, k, one_lag_sd(rate))
+        return np.clip(now, lo, hi), np.clip(ahead, lo, hi)
 
-    now, ahead = census_and_forecast("agency", 0.005, 0.95)
+    now, ahead = census_and_forecast("agency", 0.005, 0.95, 3)
     staff = np.maximum(c.perm_fte[:a] + c.perm_fte_year1_change[:a], 1e-9) / np.maximum(c.perm_fte[:a], 1e-9)
     drift = np.log(ahead / (1 - ahead)) - np.log(now / (1 - now)) + np.log(staff)
     c.agency_drift[:a] = weight * np.clip(np.nan_to_num(drift), -1.0, 1.0)
@@ -308,7 +338,7 @@ def build_identity(m: WorkforceModel) -> None:
     agency_ahead = c.agency_fte[:a] * np.exp(c.agency_drift[:a])
     holders = (np.maximum(c.perm_fte[:a] + c.perm_fte_year1_change[:a], 0.0) + agency_ahead) / np.maximum(
         c.perm_fte[:a] + c.agency_fte[:a], 1e-9)
-    now, ahead = census_and_forecast("caseload", 1.0, 100.0)
+    now, ahead = census_and_forecast("caseload", 1.0, 100.0, 4)
     drift = np.log(ahead / now) + np.log(np.maximum(holders, 1e-9))
     c.demand_drift[:a] = weight * np.clip(np.nan_to_num(drift), -0.5, 0.5)
 

@@ -19,6 +19,10 @@ import pandas as pd
 from .limits import WORKERS
 from .procs import pool_worker_init, signals_deferred, terminate_pool
 
+# Forecasts draw each council's forecast error in every run (sim.build.build_identity), so that an
+# ensemble's spread holds what a council's history cannot tell as well as the parameters and chance.
+FORECAST_ERROR = {"council_forecast_error": 1.0}
+
 # Per-council measures kept from each run: the census measures and FTE in post.
 COUNCIL_MEASURES = ("turnover_pct", "agency_rate_pct", "vacancy_rate_pct", "caseload", "perm_fte")
 
@@ -73,4 +77,4 @@ def one_year(job: tuple[str, int, int, dict[str, float]]) -> tuple[pd.DataFrame,
     return councils, model_moments(cm, codes)
 
 
-__all__ = ["COUNCIL_MEASURES", "one_year", "run_many"]
+__all__ = ["COUNCIL_MEASURES", "FORECAST_ERROR", "one_year", "run_many"]

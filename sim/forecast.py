@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .data import CENSUS_YEARS
-from .ensemble import COUNCIL_MEASURES, one_year, run_many
+from .ensemble import COUNCIL_MEASURES, FORECAST_ERROR, one_year, run_many
 from .errors import SimInputError
 from .posterior import Posterior, installed_posterior, weighted_quantile
 
@@ -140,7 +140,7 @@ class Forecast:
 
 def forecast(base_year: int, region: str = "england", draws: int = 40, seeds_per_draw: int = 2,
              posterior: Posterior | None = None, point: bool = False, workers: int | None = None,
-             progress: Callable[[int, int], None] | None = None) -> Forecast:
+             progress: Callable[[int, int], None] | None = None, council_error: bool = True) -> Forecast:
     """Forecast every council of ``region`` for ``base_year + 1`` (module docstring).
 
     Args:
@@ -151,6 +151,9 @@ def forecast(base_year: int, region: str = "england", draws: int = 40, seeds_per
         posterior: the posterior to draw from (default the installed one; without one, or with
             ``point``, every run uses the calibrated defaults and the intervals are chance only).
         point: one parameter set (the calibrated defaults).
+        council_error: each run draws every council's forecast error (``council_forecast_error``), so
+            the intervals hold what a council's own history cannot tell; False leaves the parameters
+            and chance only.
         workers: processes (default all cores).
         progress: called with (runs done, runs).
     """
@@ -170,8 +173,11 @@ def forecast(base_year: int, region: str = "england", draws: int = 40, seeds_per
     draw_of = [i // seeds_per_draw if post is not None else 0 for i in range(members)]
     seeds = list(range(members))
     start = time.perf_counter()
-    results = run_many(one_year, [(region, base_year, s, sets[d]) for s, d in zip(seeds, draw_of, strict=True)],
-                       workers, progress)
+    # each run draws every council's forecast error too (council_forecast_error), so that the intervals
+    # hold what a council's own history cannot tell, besides the parameters and chance
+    error = FORECAST_ERROR if council_error else {}
+    results = run_many(one_year, [(region, base_year, s, {**sets[d], **error})
+                                  for s, d in zip(seeds, draw_of, strict=True)], workers, progress)
     ens = ensemble_table(results, draw_of, seeds)
     table = summarise(ens)
     data = load_seeds()

@@ -128,7 +128,7 @@ def predict(y: pd.DataFrame, noise: pd.DataFrame, cov: Covariance, target_year: 
     for code, row in y.iterrows():
         ok = row.notna().to_numpy()
         if not ok.any():
-            rows.append((code, 0.0, 0.0, 0, np.nan, 0.0, 0.0))
+            rows.append((code, 0.0, 0.0, 0, np.nan, 0.0, 0.0, cov.tau2 + cov.gamma2 + cov.sigma2))
             continue
         t, v = years[ok], row.to_numpy(float)[ok]
         s = cov.lag(t[:, None] - t[None, :])
@@ -137,10 +137,12 @@ def predict(y: pd.DataFrame, noise: pd.DataFrame, cov: Covariance, target_year: 
         beta = np.linalg.solve(s, k)
         beta_long = np.linalg.solve(s, np.full(t.size, cov.tau2))  # the permanent effect's predictor
         y_base = float(row[last]) if last in row.index and np.isfinite(row[last]) else np.nan
+        # the forecast's error variance, less the sampling noise of the target year (the simulation draws that)
+        error = max(cov.tau2 + cov.gamma2 + cov.sigma2 - float(k @ beta), 0.0)
         rows.append((code, float(beta @ v), float(beta.sum()), int(ok.sum()), y_base, float(beta_long @ v),
-                     float(beta_long.sum())))
-    return pd.DataFrame(rows, columns=["code", "y_hat", "weight", "years", "y_base", "y_long", "weight_long"]
-                        ).set_index("code")
+                     float(beta_long.sum()), error))
+    return pd.DataFrame(rows, columns=["code", "y_hat", "weight", "years", "y_base", "y_long", "weight_long",
+                                       "error_var"]).set_index("code")
 
 
 @lru_cache(maxsize=16)
@@ -188,6 +190,29 @@ def reversion(base_year: int, rate: str) -> float:
         return 0.0
     x, y = np.concatenate(xs), np.concatenate(ys)
     return float(np.clip(-(x @ y) / (x @ x), 0.0, 1.0))
+
+
+@lru_cache(maxsize=32)
+def one_lag_error(base_year: int, rate: str) -> tuple[float, float]:
+    """The error variance of :func:`one_lag_forecast` as ``a + b / n`` (``n`` the rate's denominator,
+    e.g. FTE; a council's rate is noisier the fewer people it counts): least squares of the squared
+    misses on ``1 / n`` over the census pairs to ``base_year``. (0, 0) with one census year."""
+    lam = reversion(base_year, rate)
+    num, den = ONE_LAG_RATES[rate]
+    seeds = load_seeds()
+    misses, inverse = [], []
+    for t in range(CENSUS_YEARS[0] + 1, base_year + 1):
+        (a, na), (b, nb) = _rates(t - 1, rate), _rates(t, rate)
+        c = seeds.census[seeds.census.year == t - 1].set_index("code")
+        c = c.assign(workforce_fte=c.inpost_fte + c.agency_fte, establishment=c.inpost_fte + c.vacancy_fte)
+        j = pd.concat([a, b, 1 / c[den].clip(lower=1.0)], axis=1, keys=["a", "b", "inv"]).dropna()
+        misses.append((j.b - (j.a + lam * (na - j.a)) - (nb - na)).to_numpy() ** 2)
+        inverse.append(j.inv.to_numpy())
+    if not misses:
+        return 0.0, 0.0
+    y, x = np.concatenate(misses), np.concatenate(inverse)
+    coef, *_ = np.linalg.lstsq(np.column_stack([np.ones_like(x), x]), y, rcond=None)
+    return float(max(coef[0], 0.0)), float(max(coef[1], 0.0))
 
 
 def one_lag_forecast(base_year: int, rate: str) -> pd.Series:
@@ -356,5 +381,5 @@ def establishment_growth(base_year: int, years: int = 3) -> float:
 
 __all__ = ["Covariance", "EstablishmentResponse", "RATES", "agency_gap_cover_share", "council_effects",
            "covariances", "establishment_growth", "establishment_response", "fit_covariance",
-           "hire_vacancy_response", "national_forecast", "one_lag_forecast", "predict", "reversion",
+           "hire_vacancy_response", "national_forecast", "one_lag_error", "one_lag_forecast", "predict", "reversion",
            "vacancy_gap"]

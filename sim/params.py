@@ -107,6 +107,10 @@ SPECS: dict[str, Spec] = {
     "council_identity": Spec(1.0, 0, 1, "weight on each council's own census history in its propensities "
                              "to leave, hire and use agency cover (0 = councils differ only by the model's "
                              "structural terms)", "census: empirical Bayes on years up to the base year"),
+    "council_forecast_error": Spec(0.0, 0, 1, "scale of a draw of each council's forecast error in its "
+                                   "first-year identity (0: the point forecast; 1: one possible next year, "
+                                   "for predictive intervals: sim forecast and the league table)",
+                                   "census: the forecasts' error variances on years up to the base year"),
     # --- recruitment from outside: a matching function -----------------------------------
     "hire_per_leaver": Spec(0.7, 0, 3, "outside hires a month per FTE that left the council in an average "
                             "month of the last year (posts re-advertised as people leave)", "assumption"),

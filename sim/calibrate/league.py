@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import CENSUS_YEARS, load_seeds
-from ..ensemble import one_year, run_many
+from ..ensemble import FORECAST_ERROR, one_year, run_many
 from ..forecast import summarise
 from .moments import MEASURES, census_councils, census_moments
 from .objective import CalibrationSpec, census_targets, distance, moment_weights
@@ -73,7 +73,7 @@ def build_bank(spec: CalibrationSpec, region: str, n: int, years: list[int] | No
     start = time.perf_counter()
     draws = prior_draws(spec, n, seed)
     records = draws.to_dict("records")
-    jobs = [(region, y, 1000 + i, {**spec.fixed, **records[i]}) for i in range(n) for y in years]
+    jobs = [(region, y, 1000 + i, {**spec.fixed, **records[i], **FORECAST_ERROR}) for i in range(n) for y in years]
     results = run_many(one_year, jobs, workers, progress)
     moments, parts = {}, []
     for (_, y, s, _), (councils, m) in zip(jobs, results, strict=True):
