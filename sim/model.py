@@ -88,6 +88,7 @@ class WorkforceModel(mesa.Model):
         check_pay_table(pay_gbp, "pay_gbp")  # sim.limits
         build.build_councils(self, census)
         self.extra_hire_rate = np.zeros(self.councils.n)  # policies add overseas recruitment here
+        self.inspection_hold = np.zeros(self.councils.n, dtype=bool)  # no random inspections (recorded ones replayed)
         self.council_rules: list[Callable[[WorkforceModel], None]] = []
         self.exit_listeners: list[Callable[[WorkforceModel, np.ndarray], None]] = []
         self.retention_listeners: list[Callable[[WorkforceModel, np.ndarray], None]] = []

@@ -62,7 +62,8 @@ def councils_phase(m: WorkforceModel) -> None:
     # Inspections on the schedule the judgements data show; the new grade from the observed transitions.
     process = m.inspections
     u = m.streams.uniform("inspection", m.tick, np.arange(a))
-    inspected = np.flatnonzero(u < process.inspection_probability(c.grade[:a], m.tick - c.grade_tick[:a]))
+    inspected = np.flatnonzero((u < process.inspection_probability(c.grade[:a], m.tick - c.grade_tick[:a]))
+                               & ~m.inspection_hold[:a])
     if inspected.size:
         v = m.streams.uniform("inspection_outcome", m.tick, inspected)
         grade = next_grades(process, c.grade[inspected], workforce_pressure(m)[inspected],

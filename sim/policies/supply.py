@@ -82,3 +82,48 @@ class OfstedJudgement(Policy):
         apply_judgement(m, np.atleast_1d(self.index), np.full(np.size(self.index), self.grade_index))
         if self.immediate:
             c.reputation[self.index] = GRADE_REPUTATION[self.grade_index]
+
+
+@dataclass
+class RecordedJudgements(Policy):
+    """The judgements Ofsted published (seeds/ofsted_judgements.csv), each applied in its month of
+    publication, for runs that start from a past census (sim.history); random inspections are held off
+    for the councils it covers while it is active, so the run's judgements are the real ones. Not a
+    scenario policy (it describes the past, not a choice): build it in code.
+
+    Attributes:
+        immediate: set reputation to each new grade's value at once (default: it moves at its usual pace).
+    """
+
+    immediate: bool = False
+    kind: ClassVar[str] = "recorded_judgements"
+
+    def start_(self, m: WorkforceModel) -> None:
+        import pandas as pd
+
+        from ..data import seeds_dir
+
+        codes = [m.council_agents[i].code for i in self.index]
+        j = pd.read_csv(seeds_dir() / "ofsted_judgements.csv")
+        j = j[j.code.isin(codes)].assign(month=lambda d: pd.to_datetime(d.publication_date).dt.strftime("%Y-%m"))
+        grades = {g.lower(): i for i, g in enumerate(GRADES)}
+        self.by_tick: dict[int, list[tuple[int, int]]] = {}
+        for row in j.itertuples():
+            tick = m.tick_of(row.month)
+            if tick >= self.start_tick and str(row.grade).lower() in grades:
+                council = self.index[codes.index(row.code)]
+                self.by_tick.setdefault(tick, []).append((council, grades[str(row.grade).lower()]))
+        m.inspection_hold[self.index] = True
+
+    def month(self, m: WorkforceModel) -> None:
+        from ..ofsted import apply_judgement
+
+        due = self.by_tick.get(m.tick, [])
+        if due:
+            index, grade = (np.array(x) for x in zip(*due, strict=True))
+            apply_judgement(m, index, grade)
+            if self.immediate:
+                m.councils.reputation[index] = GRADE_REPUTATION[grade]
+
+    def end_(self, m: WorkforceModel) -> None:
+        m.inspection_hold[self.index] = False
