@@ -115,8 +115,8 @@ def test_calibrate_command_writes_and_installs_a_posterior_with_provenance(tmp_p
     point = tomllib.loads((out / "calibrated_params.toml").read_text())
     assert point["params"]["agency_constant"] == pytest.approx(post.mean()["agency_constant"], abs=1e-6)
     assert point["params"]["hire_vacancy_fill_per_month"] == pytest.approx(1e-6)
-    assert (tmp_path / "installed.parquet").exists() and (tmp_path / "installed.toml").read_text() == \
-        (out / "calibrated_params.toml").read_text()
+    # the posterior is installed; the point file is not (the optimiser's point stays: its mean is no good run)
+    assert (tmp_path / "installed.parquet").exists() and not (tmp_path / "installed.toml").exists()
     assert (out / "marginals.png").stat().st_size > 5000 and (out / "pairs.png").stat().st_size > 5000
 
 

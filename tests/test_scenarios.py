@@ -34,9 +34,9 @@ def test_scenario_files_are_data_not_code(tmp_path):
 
 def test_compare_is_paired_and_baseline_word_means_no_policies(tmp_path):
     path = ROOT / "experiments" / "scenarios" / "bcp_pay_harmonised.toml"
-    same = compare("baseline", Scenario.from_toml(path).baseline(), replicates=2, workers=1)
+    same = compare("baseline", Scenario.from_toml(path).baseline(), replicates=2, workers=1, point=True)
     assert (same.table["diff"].fillna(0) == 0).all()  # identical seeds, no policy: no difference at all
-    comp = compare("baseline", path, replicates=3, workers=2)
+    comp = compare("baseline", path, replicates=3, workers=2, point=True)
     t = comp.table
     assert {"council", "role", "measure", "baseline", "scenario", "diff", "lo", "hi"} <= set(t.columns)
     row = comp.row("Bournemouth, Christchurch and Poole", "turnover_pct")

@@ -1,5 +1,7 @@
 """The news stories as experiments: each scenario in experiments/scenarios/ reproduces its stylised
-fact on fixed seeds (few replicates, small regions). Tolerances are stated where they are set.
+fact on fixed seeds (few replicates, small regions), at the calibrated point (`point=True`: the
+stylised fact under one parameter set; tests/test_story_mechanisms.py switches the mechanisms off).
+Tolerances are stated where they are set.
 
 Where the engine's default parameters cannot produce the reported size of an effect, the test checks
 its direction and the docstring says so.
@@ -73,7 +75,7 @@ def test_bexley_loses_staff_about_two_years_after_qualifying():
 
 @pytest.fixture(scope="module")
 def bexley():
-    return compare(path("bexley_baseline"), path("bexley_pays_more"), replicates=12, workers=2)
+    return compare(path("bexley_baseline"), path("bexley_pays_more"), replicates=12, workers=2, point=True)
 
 
 def test_bexley_pays_more_keeps_more_of_its_staff_and_spends_less_on_agency(bexley):
@@ -102,7 +104,7 @@ def test_kent_package_raises_starters_and_meets_the_agency_target():
     12%: the cap binds month by month but placements end gradually), against Kent's own census rate
     without them (14.0% in 2024; within 3 points). The share under the package is imposed by the cap
     policy itself: issue #14 turns this into a test of the model."""
-    table = compare(path("kent_baseline"), path("kent_recruitment"), replicates=4, workers=2).table
+    table = compare(path("kent_baseline"), path("kent_recruitment"), replicates=4, workers=2, point=True).table
     t = table[table.council == "Kent"].set_index("measure")
     assert t.loc["starters", "lo"] > 0
     share = lambda arm: t.loc["agency_fte", arm] / (t.loc["agency_fte", arm] + t.loc["perm_fte", arm])  # noqa: E731
@@ -115,14 +117,14 @@ def test_bromley_referrals_push_caseload_and_locums_up_and_the_response_pushes_b
     than the census allows: within a council, log turnover rises 0.0065 per case (se 0.0067; sim/params.py),
     so by at most about 0.02 per case. The retention bonus, supplement, ten extra posts and caseload cap bring
     caseload and turnover down."""
-    shock = compare("baseline", path("bromley_referrals"), replicates=3, workers=2).table
+    shock = compare("baseline", path("bromley_referrals"), replicates=3, workers=2, point=True).table
     s = shock[shock.council == "Bromley"].set_index("measure")
     assert s.loc["caseload", "lo"] > 0.5 * s.loc["caseload", "baseline"]
     assert s.loc["agency_fte", "lo"] > 0.25 * s.loc["agency_fte", "baseline"]
     # the census's upper bound on caseload's effect on turnover within a council: 0.0065 + 2 x 0.0067 log points
     bound = s.loc["turnover_pct", "baseline"] * (np.exp(0.0199 * s.loc["caseload", "diff"]) - 1)
     assert s.loc["turnover_pct", "diff"] < bound, (s.loc["turnover_pct", "diff"], bound)
-    response = compare(path("bromley_referrals"), path("bromley_response"), replicates=3, workers=2).table
+    response = compare(path("bromley_referrals"), path("bromley_response"), replicates=3, workers=2, point=True).table
     r = response[response.council == "Bromley"].set_index("measure")
     assert r.loc["caseload", "hi"] < 0 and r.loc["turnover_pct", "hi"] < 0
 
@@ -173,7 +175,7 @@ def test_bcp_pay_harmonisation_cuts_turnover():
     """Harmonised upward to the neighbours' mean pay: BCP's turnover and its losses to other councils
     fall (about 1.4 points and 0.5 a year, the second against a spread of about 0.8 between paired
     runs; 40 pairs for the 95% intervals to exclude zero)."""
-    table = compare(path("bcp_inadequate"), path("bcp_pay_harmonised"), replicates=40, workers=2).table
+    table = compare(path("bcp_inadequate"), path("bcp_pay_harmonised"), replicates=40, workers=2, point=True).table
     t = table[table.council == BCP].set_index("measure")
     assert t.loc["turnover_pct", "hi"] < 0 and t.loc["losses_to_councils", "hi"] < 0
 
@@ -224,7 +226,7 @@ def test_bradford_neighbours_invest_and_a_national_scale_stops_the_drain():
     pay = {a.name: a.pay_gbp for a in m.council_agents[: m.councils.n_active]}
     assert pay["Wakefield"] > pay["Bradford"] and pay["Kirklees"] > pay["Bradford"]
     table = compare(path("bradford_neighbours_invest"), path("bradford_national_pay"), replicates=40,
-                    workers=2).table
+                    workers=2, point=True).table
     t = table[table.council == "Bradford"].set_index("measure")
     assert t.loc["net_poaching", "baseline"] < -5  # the drain
     assert t.loc["net_poaching", "lo"] > 0  # smaller under a national scale
@@ -234,7 +236,7 @@ def test_dfe_agency_rules_lower_agency_use_in_england():
     """The DfE rules from October 2024 (experience, cooling-off, price cap): fewer agency FTE and lower
     agency spend across England within 18 months (8 paired runs: the price cap acts on assignments that
     start from October 2025 only, and the experience rule mostly moves who is placed)."""
-    table = compare("baseline", path("england_dfe_agency_rules"), replicates=8, workers=2).table
+    table = compare("baseline", path("england_dfe_agency_rules"), replicates=8, workers=2, point=True).table
     t = table[table.council == "(region)"].set_index("measure")
     assert t.loc["agency_fte", "diff"] < 0
     assert t.loc["agency_spend_gbp", "hi"] < 0

@@ -161,7 +161,7 @@ def _has_tabulate() -> bool:
     return True
 
 
-def write_posterior(r: AbcResult, out: Path, free_names: list[str], install: tuple[Path, Path] | None = None,
+def write_posterior(r: AbcResult, out: Path, free_names: list[str], install: tuple[Path, Path | None] | None = None,
                     check: pd.DataFrame | None = None) -> list[Path]:
     """Write the posterior, the point file, tables, report and plots to ``out``; with ``install`` (posterior
     path, point path) also install them as the package defaults. Every file is written atomically."""
@@ -179,7 +179,9 @@ def write_posterior(r: AbcResult, out: Path, free_names: list[str], install: tup
     paths += [plot_marginals(p, out / "marginals.png"), plot_pairs(p, out / "pairs.png")]
     paths.append(write_text(out / "report.md", report_text(r, check)))
     if install is not None:
-        paths += [p.save(install[0]), write_text(install[1], point)]
+        paths.append(p.save(install[0]))
+        if install[1] is not None:
+            paths.append(write_text(install[1], point))
     return paths
 
 
