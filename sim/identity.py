@@ -163,6 +163,7 @@ def council_effects(base_year: int) -> pd.DataFrame:
     return pd.concat(parts, axis=1)
 
 
+@lru_cache(maxsize=64)  # read at every model build; callers derive new series from it
 def _rates(year: int, rate: str) -> tuple[pd.Series, float]:
     """Each council's rate in a census year (by code; tiny councils and empty denominators left out)
     and England's."""
@@ -215,6 +216,7 @@ def one_lag_error(base_year: int, rate: str) -> tuple[float, float]:
     return float(max(coef[0], 0.0)), float(max(coef[1], 0.0))
 
 
+@lru_cache(maxsize=64)  # read at every model build; callers derive new series from it
 def one_lag_forecast(base_year: int, rate: str) -> pd.Series:
     """Each council's rate next year from its rate in the base year alone: England's rate of the base
     year plus the council's gap to it, of which a share :func:`reversion` closes (by code). For the
@@ -227,6 +229,7 @@ def one_lag_forecast(base_year: int, rate: str) -> pd.Series:
     return r + reversion(base_year, rate) * (national - r)
 
 
+@lru_cache(maxsize=64)  # read at every model build; callers derive new series from it
 def vacancy_gap(year: int) -> pd.Series:
     """Each council's vacancy rate (vacant FTE / funded posts) less England's, in a census year (a
     share, by council code; councils without funded posts left out)."""
