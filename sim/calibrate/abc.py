@@ -30,7 +30,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import math
+import os
 import tempfile
+import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator
@@ -104,8 +106,21 @@ class MomentModel:
 
     def __init__(self, region: str, base_years: list[int], fixed: dict[str, float], seed_base: int) -> None:
         self.region, self.base_years, self.fixed, self.seed_base = region, list(base_years), dict(fixed), seed_base
+        self.parent = os.getpid()
+        self.ready = os.getpid()
+
+    def _in_worker(self) -> None:
+        """In a process pyabc forked: end quietly when pyabc terminates it at the end of a generation, and with
+        the parent if that dies (the parent's SIGTERM handler, inherited by the fork, would print a traceback)."""
+        if os.getpid() != self.ready and threading.current_thread() is threading.main_thread():
+            from ..procs import pool_worker_init
+
+            pool_worker_init()
+        self.ready = os.getpid()
 
     def __call__(self, pars: dict[str, float]) -> dict[str, float]:
+        if os.getpid() != self.ready:
+            self._in_worker()
         params = {k: float(v) for k, v in pars.items()}
         seed = particle_seed(params, self.seed_base)
         per_seed = simulate_moments((self.region, self.base_years, [seed], {**self.fixed, **params}))
