@@ -3,6 +3,7 @@ bits on the same inputs, kernel by kernel and over whole runs with every kind of
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -401,11 +402,15 @@ def test_sums_by_council_are_the_same():
         kernels.add_by_council(np.array([1, -1]), 1.0, np.zeros(10))
 
 
-@pytest.mark.parametrize("scenario", ["bexley_pays_more", "london_pledge", "kent_recruitment"])
+@pytest.mark.parametrize("scenario", ["bexley_pays_more", "london_pledge", "kent_recruitment+agency_cap"])
 def test_whole_runs_are_the_same_with_and_without_the_compiled_kernels(scenario):
     """Every recorded array of scenarios with policies (pay, incentives, a no-poaching pledge,
-    recruitment drives), run with each implementation."""
-    scen = Scenario.from_toml(SCENARIOS / f"{scenario}.toml")
+    recruitment drives, an agency cap), run with each implementation."""
+    name, _, cap = scenario.partition("+")
+    scen = Scenario.from_toml(SCENARIOS / f"{name}.toml")
+    if cap:
+        scen = replace(scen, policies=[*scen.policies, {"kind": "agency_cap", "councils": ["Kent"], "max_share": 0.10,
+                                                        "start": "2024-10"}])
     runs = []
     for numpy_only in (False, True):
         with kernels.numpy_only(numpy_only):

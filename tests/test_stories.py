@@ -55,22 +55,29 @@ def council_movers_by_experience(m: WorkforceModel, council: str, months: int) -
     return movers, stock
 
 
-def test_bexley_loses_staff_about_two_years_after_qualifying():
-    """Outstanding Bexley among neighbours who pay more: workers 18-36 months after qualifying are
-    over-represented among those it loses to other councils (the council: "when they've done their
-    two years here we lose them"). Four seeds pooled give several hundred moves; the share among
-    movers must exceed the share in post by at least a half (the engine's early-career search
-    multiplier is 1.6, diluted by other reasons to move)."""
-    scen = Scenario.from_toml(path("bexley_baseline"))
-    movers, stock = [], []
-    for seed in range(4):
-        a, b = council_movers_by_experience(scen.build_model(seed), "Bexley", scen.months)
-        movers += a
-        stock += b
-    movers, stock = np.asarray(movers), np.asarray(stock)
-    early = lambda x: np.mean((x >= 18) & (x < 36))  # noqa: E731
-    assert movers.size > 100
-    assert early(movers) > 1.5 * early(stock), (early(movers), early(stock))
+def test_bexley_early_career_losses_come_from_the_early_career_assumption():
+    """The council: "when they've done their two years here we lose them". The census cannot test this
+    (it has no leavers by experience by council), so the model's answer is its assumption: workers 18-36
+    months after qualifying search more often (search_early_career_multiplier, 1.6; an assumption in
+    docs/ODD.md). This test checks that the assumption, and only it, puts them among those Bexley loses
+    to other councils: with it, their share among movers exceeds their share in post by at least a half
+    (2.1 times, measured); with the multiplier at 1 it does not (1.3 times: the model's other terms favour
+    them a little). Four seeds pooled give over 200 moves each way."""
+    def ratio(**params: float) -> float:
+        scen = Scenario.from_toml(path("bexley_baseline"))
+        scen = replace(scen, params={**scen.params, **params})
+        movers, stock = [], []
+        for seed in range(4):
+            a, b = council_movers_by_experience(scen.build_model(seed), "Bexley", scen.months)
+            movers += a
+            stock += b
+        movers, stock = np.asarray(movers), np.asarray(stock)
+        early = lambda x: np.mean((x >= 18) & (x < 36))  # noqa: E731
+        assert movers.size > 100
+        return early(movers) / early(stock)
+
+    assert ratio() > 1.5
+    assert ratio(search_early_career_multiplier=1.0) < 1.5
 
 
 @pytest.fixture(scope="module")
@@ -98,17 +105,20 @@ def test_bexley_pays_more_keeps_more_of_its_staff_and_spends_less_on_agency(bexl
     assert (neighbours["diff"].abs() < 1.5).all(), neighbours[["council", "diff"]]
 
 
-def test_kent_package_raises_starters_and_meets_the_agency_target():
-    """Golden hellos, caseload bonuses, overseas recruits, a 10% agency cap and an improving grade:
-    more starters, and an agency share (agency / (agency + permanent FTE)) near 10% (we allow up to
-    12%: the cap binds month by month but placements end gradually), against Kent's own census rate
-    without them (14.0% in 2024; within 3 points). The share under the package is imposed by the cap
-    policy itself: issue #14 turns this into a test of the model."""
-    table = compare(path("kent_baseline"), path("kent_recruitment"), replicates=4, workers=2, point=True).table
+def test_kent_package_draws_starters_but_misses_the_agency_target():
+    """Golden hellos, caseload bonuses, 20 overseas recruits a year and an improving grade, with the 10%
+    temporary-staff target left as a target (no cap): Kent's starters rise by more than the overseas
+    recruits the scenario adds (the rest come from the labour market), its agency share (agency /
+    (agency + permanent FTE)) falls against the same councils without the package, and it stays above
+    10%, as the report says Kent's did. The baseline's share is Kent's own: within 3 points of its
+    census rate (14.0% in 2024). 8 paired seeds."""
+    table = compare(path("kent_baseline"), path("kent_recruitment"), replicates=8, workers=2, point=True).table
     t = table[table.council == "Kent"].set_index("measure")
-    assert t.loc["starters", "lo"] > 0
+    overseas_a_year = 20
+    assert t.loc["starters", "lo"] > overseas_a_year, t.loc["starters"]
     share = lambda arm: t.loc["agency_fte", arm] / (t.loc["agency_fte", arm] + t.loc["perm_fte", arm])  # noqa: E731
-    assert abs(share("baseline") - 0.1398) < 0.03 and share("scenario") < 0.12
+    assert abs(share("baseline") - 0.1398) < 0.03
+    assert 0.10 < share("scenario") < share("baseline"), (share("baseline"), share("scenario"))
 
 
 def test_bromley_referrals_push_caseload_and_locums_up_and_the_response_pushes_back():
@@ -172,9 +182,10 @@ def test_bcp_keeps_its_own_churn_and_its_judgement_brings_agency_staff():
 
 
 def test_bcp_pay_harmonisation_cuts_turnover():
-    """Harmonised upward to the neighbours' mean pay: BCP's turnover and its losses to other councils
-    fall (about 1.4 points and 0.5 a year, the second against a spread of about 0.8 between paired
-    runs; 40 pairs for the 95% intervals to exclude zero)."""
+    """From the 2021 census with the February 2022 judgement, pay harmonised upward to the neighbours'
+    mean from April 2022: BCP's turnover and its losses to other councils fall (about 1.2 points and 0.4
+    a year, the second against a spread of about 0.6 between paired runs; 40 pairs for the 95%
+    intervals to exclude zero)."""
     table = compare(path("bcp_inadequate"), path("bcp_pay_harmonised"), replicates=40, workers=2, point=True).table
     t = table[table.council == BCP].set_index("measure")
     assert t.loc["turnover_pct", "hi"] < 0 and t.loc["losses_to_councils", "hi"] < 0
@@ -214,29 +225,3 @@ def test_bradford_allowance_holds_staff_before_january_more_than_after():
 
     on, off = december_minus_february(), december_minus_february(forfeit_horizon_months=1)
     assert on - off > 0.003, (on, off)  # what the pending payment adds to December's drop
-
-
-def test_bradford_neighbours_invest_and_a_national_scale_stops_the_drain():
-    """Neighbours judged Inadequate raise pay above Bradford's; under a national pay scale instead,
-    Bradford's drain to other councils (its net loss to them, about 14 a year in the baseline) is
-    smaller: it loses a few fewer and gains a few more. With the calibrated weights the effect is small
-    (about 0.6 a year, against a spread of about 1.6 between paired runs), so 40 pairs are needed for
-    the 95% interval to exclude zero."""
-    m = Scenario.from_toml(path("bradford_neighbours_invest")).run(0)
-    pay = {a.name: a.pay_gbp for a in m.council_agents[: m.councils.n_active]}
-    assert pay["Wakefield"] > pay["Bradford"] and pay["Kirklees"] > pay["Bradford"]
-    table = compare(path("bradford_neighbours_invest"), path("bradford_national_pay"), replicates=40,
-                    workers=2, point=True).table
-    t = table[table.council == "Bradford"].set_index("measure")
-    assert t.loc["net_poaching", "baseline"] < -5  # the drain
-    assert t.loc["net_poaching", "lo"] > 0  # smaller under a national scale
-
-
-def test_dfe_agency_rules_lower_agency_use_in_england():
-    """The DfE rules from October 2024 (experience, cooling-off, price cap): fewer agency FTE and lower
-    agency spend across England within 18 months (8 paired runs: the price cap acts on assignments that
-    start from October 2025 only, and the experience rule mostly moves who is placed)."""
-    table = compare("baseline", path("england_dfe_agency_rules"), replicates=8, workers=2, point=True).table
-    t = table[table.council == "(region)"].set_index("measure")
-    assert t.loc["agency_fte", "diff"] < 0
-    assert t.loc["agency_spend_gbp", "hi"] < 0

@@ -46,11 +46,12 @@ def test_bexley_loses_staff_to_neighbours_because_they_pay_more():
 
 
 def test_an_inadequate_judgement_brings_agency_staff_and_funded_posts():
-    """BCP judged Inadequate (the bcp_inadequate scenario) against the same run without the judgement:
-    more agency FTE. Two channels carry it: the census event study's direct effect (log agency +0.49 on
-    entering Inadequate: about 0.3 of the 0.7 FTE) and the grade's pull on workers and recruits (staff
-    leave and fewer join, and agency cover fills the gap). With the direct effect and the grade's pull
-    switched off (judgement_effects, b_ofsted and hire_reputation_weight at 0), no more agency FTE."""
+    """BCP from the 2021 census, judged Inadequate at the real date (February 2022; the bcp_inadequate
+    scenario), against the same runs without the judgement: more agency FTE (about 26 on 126, 12 pairs).
+    Two channels carry it: the census event study's direct effects (funded posts +0.107 log and agency
+    +0.49 log on entering Inadequate) and the grade's pull on workers and recruits (staff leave and fewer
+    join, and agency cover fills the gap). With the direct effects and the grade's pull switched off
+    (judgement_effects, b_ofsted and hire_reputation_weight at 0), no more agency FTE."""
     def agency(**params: float) -> tuple[float, float, float]:
         judged = scenario("bcp_inadequate", **params)
         return effect(replace(judged, policies=[]), judged, "Bournemouth, Christchurch and Poole", "agency_fte", 12)
@@ -94,3 +95,50 @@ def test_kent_golden_hellos_draw_more_starters_only_through_their_pull_on_recrui
     assert lo > 0, diff
     diff_off, lo_off, _ = starters(hire_golden_hello_per_1000gbp=0.0, b_pay=0.0)
     assert not lo_off > 0, diff_off
+
+
+def test_dfe_rules_keep_staff_in_permanent_posts_and_cut_agency_use_beyond_the_price_cap():
+    """The DfE agency rules across England from October 2024 (england_dfe_agency_rules) against none:
+    fewer permanent staff leave for agency work, so there are more permanent FTE and fewer agency FTE,
+    and agency spend falls by more than the price cap's arithmetic. The mechanisms are the experience
+    rule (no agency work before three years after qualifying) and the cooling-off period (none within
+    three months of leaving a permanent post in the region), with the transition for placements that
+    already exist. With both rules and the transition off and the price cap kept, agency and permanent
+    FTE do not move (the cap lowers the price of new assignments, not the number: the model has no
+    agency supply that responds to price) and spend falls by the cap alone."""
+    rules = scenario("england_dfe_agency_rules")
+    cap_only = replace(rules, policies=[{**rules.policies[0], "min_pq_months": 0, "cooldown_months": 0,
+                                         "legacy_until": None}])
+    none = replace(rules, policies=[])
+
+    def region(s: Scenario) -> dict[str, tuple[float, float, float]]:
+        t = compare(none, s, replicates=8, workers=2, point=True).table
+        t = t[t.council == "(region)"].set_index("measure")
+        return {k: (float(t.loc[k, "diff"]), float(t.loc[k, "lo"]), float(t.loc[k, "hi"]))
+                for k in ("agency_fte", "perm_fte", "agency_spend_gbp")}
+
+    on, off = region(rules), region(cap_only)
+    assert on["agency_fte"][2] < 0 and on["perm_fte"][1] > 0, on
+    assert on["agency_spend_gbp"][2] < off["agency_spend_gbp"][1], (on, off)  # more than the cap's arithmetic
+    assert not off["agency_fte"][2] < 0 and not off["perm_fte"][1] > 0, off
+
+
+def test_bradford_drain_to_neighbours_who_pay_more_shrinks_under_a_national_pay_scale():
+    """Bradford among neighbours judged Inadequate who raise their pay (bradford_neighbours_invest: the
+    neighbours' pay is the scenario's input, the adaptive-pay policy) loses staff to other councils on
+    net (about 15 a year); under a national pay scale instead (bradford_national_pay) the net loss is
+    smaller: it loses a few fewer and gains a few more. The effect is small (about 0.6 a year against a
+    spread of about 1.6 between paired runs), so 40 pairs are needed for the 95% interval to exclude
+    zero. The mechanism is pay in the choice between posts (b_pay): with b_pay = 0 the national scale
+    changes Bradford's net flow by nothing clear (its turnover still falls a little, through pay in the
+    decision to leave the profession)."""
+    def net_flow(**params: float):
+        invest, national = scenario("bradford_neighbours_invest", **params), scenario("bradford_national_pay", **params)
+        t = compare(invest, national, replicates=40, workers=2, point=True).table
+        return t[t.council == "Bradford"].set_index("measure").loc["net_poaching"]
+
+    on = net_flow()
+    assert on["baseline"] < -5, on  # the drain
+    assert on["lo"] > 0, on  # smaller under a national scale
+    off = net_flow(b_pay=0.0)
+    assert not off["lo"] > 0, off
