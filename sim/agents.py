@@ -42,7 +42,8 @@ FLOAT_COLUMNS = (
     "workload_gap0_fte",  # workload gap at the census: FTE needed at the census caseload less FTE in post
     "judgement_posts_log",  # log-change of funded posts carried from Inadequate judgements (sim.ofsted)
     "judgement_agency_log",  # log-change of agency cover carried from Inadequate judgements
-    "judgement_posts_target", "judgement_agency_target",  # the log-changes the two are moving toward
+    "judgement_hires_log",  # log-change of outside hiring carried from Inadequate judgements
+    "judgement_posts_target", "judgement_agency_target", "judgement_hires_target",  # what the three move toward
     "perm_fte_census",  # FTE in post at the census
     "establishment_census_fte",  # funded posts at the census, moved with judgements' effects on posts
     "perm_fte_year1_change", "establishment_year1_change",  # their expected changes over the first year

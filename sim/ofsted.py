@@ -14,9 +14,12 @@ docs/ofsted_process.md gives the method and caveats. The model reads three thing
 * **What a judgement does** to the workforce (stacked difference-in-differences on the census years
   around real judgements): entering Inadequate raises funded posts by about 11% (se 2%) and agency
   use (log +0.49, se 0.14; part of it a pre-trend); leaving Inadequate lowers funded posts by 6% (se
-  1.5%) and agency use (log -0.26, se 0.11). No judgement moves turnover detectably (Inadequate:
+  1.5%) and agency use (log -0.26, se 0.11). Councils judged Inadequate also hire more: starters
+  rise by 2.4 points of staff in post (se 1.2; log +0.12 on a mean of 18.1%), and by 1.1 points less
+  once they leave Inadequate (se 1.5; log -0.06). No judgement moves turnover detectably (Inadequate:
   +0.7 points, se 1.3), so the model's Inadequate exit multiplier defaults to 1. The effects phase in
   over a year (the estimates pool census years 0-3 after a judgement; a year is an assumption).
+  experiments/validation/judgement_effects.py runs the event study in the model beside the census's.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ class InspectionProcess:
     shape: np.ndarray  # Weibull shape per grade
     scale_months: np.ndarray  # Weibull scale per grade
     transition: np.ndarray  # (4, 4) P(next grade | grade), rows sum to 1
-    effects: dict[str, float]  # log-change of establishment and agency on entering / leaving Inadequate
+    effects: dict[str, float]  # log-change of funded posts, agency and hires on entering / leaving Inadequate
 
     def inspection_probability(self, grade: np.ndarray, months_since: np.ndarray) -> np.ndarray:
         """Probability of a judgement this month given the months since the last one (discrete
@@ -60,11 +63,19 @@ def inspection_process(path: str | None = None) -> InspectionProcess:
     tr = tr.loc[list(GRADES), list(GRADES)].to_numpy(float)
     e = pd.read_csv(folder / "ofsted_event_study.csv")
     e = e[(e["sample"] == "incl_first_ilacs") & (e.spec == "pooled") & (e.event_time == "0..3")]
-    est = e.set_index(["event", "measure"]).estimate
+    e = e.set_index(["event", "measure"])
+    est = e.estimate
+
+    def log_hires(event: str) -> float:
+        # starters / in post (points) as a log-change of hiring, on the treated councils' mean before
+        return float(np.log1p(est[event, "starters_rate"] / e.treated_mean_at_minus1[event, "starters_rate"]))
+
     effects = {"establishment_to_inadequate": float(est["to_inadequate", "log_establishment"]),
                "establishment_out_of_inadequate": float(est["out_of_inadequate", "log_establishment"]),
                "agency_to_inadequate": float(est["to_inadequate", "log_agency"]),
-               "agency_out_of_inadequate": float(est["out_of_inadequate", "log_agency"])}
+               "agency_out_of_inadequate": float(est["out_of_inadequate", "log_agency"]),
+               "hires_to_inadequate": log_hires("to_inadequate"),
+               "hires_out_of_inadequate": log_hires("out_of_inadequate")}
     return InspectionProcess(w.weibull_shape.to_numpy(float), w.weibull_scale_months.to_numpy(float),
                              tr / tr.sum(axis=1, keepdims=True), effects)
 
@@ -86,8 +97,8 @@ JUDGEMENT_PHASE_IN_MONTHS = 12  # the event study pools census years 0-3 after a
 
 def apply_judgement(m, index: np.ndarray, new_grade: np.ndarray) -> None:
     """Set the grade of councils ``index`` (a judgement published this month) and set the estimated
-    effects of entering or leaving Inadequate on funded posts and agency cover as targets, reached over
-    ``JUDGEMENT_PHASE_IN_MONTHS`` (see :func:`phase_in_judgements`).
+    effects of entering or leaving Inadequate on funded posts, agency cover and outside hiring as
+    targets, reached over ``JUDGEMENT_PHASE_IN_MONTHS`` (see :func:`phase_in_judgements`).
 
     The effects do not compound over repeated judgements: each council's target log-change
     (``judgement_posts_target``, ``judgement_agency_target``) is raised to the entry effect on entering
@@ -102,7 +113,8 @@ def apply_judgement(m, index: np.ndarray, new_grade: np.ndarray) -> None:
     leaving = (old == INADEQUATE) & (new_grade != INADEQUATE)
     for target, (up, down) in ((c.judgement_posts_target, ("establishment_to_inadequate",
                                                             "establishment_out_of_inadequate")),
-                               (c.judgement_agency_target, ("agency_to_inadequate", "agency_out_of_inadequate"))):
+                               (c.judgement_agency_target, ("agency_to_inadequate", "agency_out_of_inadequate")),
+                               (c.judgement_hires_target, ("hires_to_inadequate", "hires_out_of_inadequate"))):
         target[index] = np.where(entering, np.maximum(target[index], k * eff[up]),
                                  np.where(leaving, np.maximum(target[index] + k * eff[down], 0.0), target[index]))
     c.grade[index] = new_grade
@@ -111,16 +123,19 @@ def apply_judgement(m, index: np.ndarray, new_grade: np.ndarray) -> None:
 
 def phase_in_judgements(m) -> None:
     """Move each council's carried judgement effect a step toward its target (at most a twelfth of the
-    entry effect a month), scaling funded posts and agency cover by the step."""
+    entry effect a month), scaling funded posts and agency cover by the step (the hiring effect is read
+    by :func:`sim.phases.recruitment.monthly_hires`)."""
     c, eff, k = m.councils, m.inspections.effects, m.p.judgement_effects
     for carried, target, column, up in (
             (c.judgement_posts_log, c.judgement_posts_target, c.establishment_fte, "establishment_to_inadequate"),
-            (c.judgement_agency_log, c.judgement_agency_target, c.agency_base_fte, "agency_to_inadequate")):
+            (c.judgement_agency_log, c.judgement_agency_target, c.agency_base_fte, "agency_to_inadequate"),
+            (c.judgement_hires_log, c.judgement_hires_target, None, "hires_to_inadequate")):
         gap = target - carried
         if not gap.any():
             continue
         step = np.clip(gap, -abs(k * eff[up]) / JUDGEMENT_PHASE_IN_MONTHS, abs(k * eff[up]) / JUDGEMENT_PHASE_IN_MONTHS)
-        column *= np.exp(step)
+        if column is not None:
+            column *= np.exp(step)
         if column is c.establishment_fte:  # posts a judgement adds are not a gap agency cover follows
             c.establishment_census_fte[:] *= np.exp(step)
         carried += step

@@ -31,6 +31,8 @@ def update_establishment(m: WorkforceModel) -> None:
     trend with ``establishment_follow_halflife_months``); and lose a share of the vacancies beyond
     England's vacancy rate of the base year (posts a council cannot fill are deleted; below that rate,
     posts are added). Both shares from census pairs: :func:`sim.identity.establishment_response`.
+    Posts an Inadequate judgement added (``judgement_posts_log``) are not cut for standing empty: the
+    census event study finds them still there, with the vacancies, in the years after (sim.ofsted).
     In the first year, posts move along the council's expected path instead (toward its forecast
     vacancy rate with its expected staff) and follow the departures of its staff from their path."""
     c, p, a = m.councils, m.p, m.councils.n_active
@@ -40,7 +42,8 @@ def update_establishment(m: WorkforceModel) -> None:
         beyond = c.perm_fte[:a] - c.perm_fte_before[:a] - c.perm_fte_year1_change[:a] / 12
     else:
         growth = np.exp(p.establishment_trend_weight * m.establishment_growth / 12)
-        excess = (1 - m.vacancy_norm) * c.establishment_fte[:a] - c.perm_fte[:a]
+        own_posts = c.establishment_fte[:a] * np.exp(-c.judgement_posts_log[:a])  # without a judgement's posts
+        excess = (1 - m.vacancy_norm) * own_posts - c.perm_fte[:a]
         path = (c.establishment_fte[:a] - follow - m.establishment_cut * excess) * growth
         beyond = c.perm_fte[:a] - c.perm_fte_before[:a] * growth
     follow[:] = follow * 0.5 ** (1 / p.establishment_follow_halflife_months) + m.establishment_follows * beyond

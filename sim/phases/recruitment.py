@@ -3,15 +3,16 @@
 A council hires from outside the simulated market (newly qualified workers, returners, overseas
 recruits) at a monthly rate
 
-    hires = hire_identity x attractiveness change x (hire_per_leaver x leavers a month
-            + hire_vacancy_fill_per_month x vacant FTE),
+    hires = hire_identity x attractiveness change x judgement effect
+            x (hire_per_leaver x leavers a month + hire_vacancy_fill_per_month x vacant FTE),
 
 at most its vacant posts. Hires follow leavers as well as vacancies: posts are re-advertised as
 people leave, and the census records about 15% of staff hired a year even at councils with few
 vacancies at the census date. ``hire_identity`` is the council's own hiring propensity from its
 census history (:func:`sim.build.build_identity`); the attractiveness change (reputation, pay
 against the region's mean, golden hellos, each relative to the census state) is how a council that
-pays or rates better draws more recruits. Each vacant post is filled with the probability that
+pays or rates better draws more recruits; the judgement effect is the census event study's rise in
+starters at councils judged Inadequate (:mod:`sim.ofsted`). Each vacant post is filled with the probability that
 gives this rate (one random number per (council, vacant post) keeps common random numbers).
 Newly qualified workers are a share of the hires, highest in September and October.
 """
@@ -56,8 +57,8 @@ def monthly_hires(m: WorkforceModel) -> np.ndarray:
     p, c, a = m.p, m.councils, m.councils.n_active
     leavers_a_month = m.turnover_estimate() * c.perm_fte[:a] / 12
     pull = attractiveness(m) / np.maximum(c.base_attractiveness[:a], 1e-12)
-    return c.hire_identity[:a] * pull * (p.hire_per_leaver * leavers_a_month
-                                         + p.hire_vacancy_fill_per_month * c.vacancy_fte[:a])
+    return c.hire_identity[:a] * pull * np.exp(c.judgement_hires_log[:a]) * (
+        p.hire_per_leaver * leavers_a_month + p.hire_vacancy_fill_per_month * c.vacancy_fte[:a])
 
 
 def recruitment_phase(m: WorkforceModel) -> None:

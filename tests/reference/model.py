@@ -178,7 +178,8 @@ class ReferenceModel(mesa.Model):
                 path = c.establishment_fte[i] - c.establishment_follow_fte[i] + c.establishment_year1_change[i] / 12
                 beyond = c.perm_fte[i] - c.perm_fte_before[i] - c.perm_fte_year1_change[i] / 12
             else:
-                excess = (1 - self.vacancy_norm) * c.establishment_fte[i] - c.perm_fte[i]
+                own_posts = c.establishment_fte[i] * math.exp(-c.judgement_posts_log[i])  # a judgement's posts stay
+                excess = (1 - self.vacancy_norm) * own_posts - c.perm_fte[i]
                 path = ((c.establishment_fte[i] - c.establishment_follow_fte[i] - self.establishment_cut * excess)
                         * growth)
                 beyond = c.perm_fte[i] - c.perm_fte_before[i] * growth
@@ -212,7 +213,8 @@ class ReferenceModel(mesa.Model):
         leaving = c.grade[i] == INADEQUATE and grade != INADEQUATE
         for target, up, down in ((c.judgement_posts_target, "establishment_to_inadequate",
                                   "establishment_out_of_inadequate"),
-                                 (c.judgement_agency_target, "agency_to_inadequate", "agency_out_of_inadequate")):
+                                 (c.judgement_agency_target, "agency_to_inadequate", "agency_out_of_inadequate"),
+                                 (c.judgement_hires_target, "hires_to_inadequate", "hires_out_of_inadequate")):
             if entering:
                 target[i] = max(target[i], k * effects[up])
             elif leaving:
@@ -225,11 +227,13 @@ class ReferenceModel(mesa.Model):
             for carried, target, column, up in (
                     (c.judgement_posts_log, c.judgement_posts_target, c.establishment_fte,
                      "establishment_to_inadequate"),
-                    (c.judgement_agency_log, c.judgement_agency_target, c.agency_base_fte, "agency_to_inadequate")):
+                    (c.judgement_agency_log, c.judgement_agency_target, c.agency_base_fte, "agency_to_inadequate"),
+                    (c.judgement_hires_log, c.judgement_hires_target, None, "hires_to_inadequate")):
                 most = abs(k * effects[up]) / 12
                 step = min(max(target[i] - carried[i], -most), most)
                 if step:
-                    column[i] *= math.exp(step)
+                    if column is not None:
+                        column[i] *= math.exp(step)
                     if column is c.establishment_fte:
                         c.establishment_census_fte[i] *= math.exp(step)
                     carried[i] += step
@@ -311,7 +315,7 @@ class ReferenceModel(mesa.Model):
                                + p.hire_pay_weight * (self.log_pay[i] - mean_base)
                                + p.hire_golden_hello_per_1000gbp * c.golden_hello_gbp[i] / 1000)
             leavers = self.turnover_estimate(i) * c.perm_fte[i] / 12
-            hires = c.hire_identity[i] * attract / c.base_attractiveness[i] * (
+            hires = c.hire_identity[i] * attract / c.base_attractiveness[i] * math.exp(c.judgement_hires_log[i]) * (
                 p.hire_per_leaver * leavers + p.hire_vacancy_fill_per_month * c.vacancy_fte[i])
             posts = max(0, math.floor(c.vacancy_fte[i] + 0.5))
             p_fill = min(0.95, hires / self.fte_ratio[i] / max(posts, 1))  # hires in FTE, filled by people
