@@ -24,12 +24,14 @@ from .posterior import Posterior, installed_posterior
 
 MEASURES = {"turnover_pct": "turnover_rate_fte", "agency_rate_pct": "agency_rate_fte",
             "vacancy_rate_pct": "vacancy_rate_fte", "caseload": "caseload_fte", "perm_fte": "inpost_fte"}
+ENGLAND = "E92000001"  # the national row of an England check (census_national.csv)
 
 
 def years_run(job: tuple[str, int, int, int, dict[str, float]]) -> pd.DataFrame:
     """One run of ``years`` years from the census of ``base_year`` with the recorded judgements; the
-    per-council census measures at the end of each year (rows: code, year, measure, value)."""
-    from .calibrate.moments import model_councils
+    per-council census measures at the end of each year (rows: code, year, measure, value), and for
+    all England the national ones (code ``ENGLAND``)."""
+    from .calibrate.moments import model_councils, model_moments
     from .calibrate.objective import region_codes, release_model
     from .model import WorkforceModel
     from .policies.supply import RecordedJudgements
@@ -48,6 +50,11 @@ def years_run(job: tuple[str, int, int, int, dict[str, float]]) -> pd.DataFrame:
         at = model_councils(cm[cm.tick <= 12 * k], codes)[list(MEASURES)].astype(float)
         at = at.reset_index().melt(id_vars="code", var_name="measure", value_name="value")
         parts.append(at.assign(year=base_year + k))
+        if region == "england":
+            national = model_moments(cm[cm.tick <= 12 * k], codes)
+            national["perm_fte"] = float(model_councils(cm[cm.tick <= 12 * k], codes).perm_fte.sum())
+            parts.append(pd.DataFrame({"code": ENGLAND, "measure": list(MEASURES), "year": base_year + k,
+                                       "value": [national[k] for k in MEASURES]}))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -85,7 +92,9 @@ def historical_check(region: str, base_year: int, years: int, draws: int = 20, s
     by = runs.groupby(["code", "year", "measure"]).value
     table = pd.DataFrame({"mean": by.mean(), "q05": by.quantile(0.05), "q25": by.quantile(0.25),
                           "median": by.median(), "q75": by.quantile(0.75), "q95": by.quantile(0.95)}).reset_index()
-    census = load_seeds().census
+    national = load_seeds().census_national
+    census = pd.concat([load_seeds().census, national[national.level == "National"].assign(code=ENGLAND)],
+                       ignore_index=True)
     long = census.melt(id_vars=["code", "year"], value_vars=list(MEASURES.values()), var_name="column",
                        value_name="census")
     long["measure"] = long.column.map({v: k for k, v in MEASURES.items()})
@@ -94,8 +103,8 @@ def historical_check(region: str, base_year: int, years: int, draws: int = 20, s
     table["inside50"] = np.where(has, (table.census >= table.q25) & (table.census <= table.q75), np.nan)
     table["inside90"] = np.where(has, (table.census >= table.q05) & (table.census <= table.q95), np.nan)
     names = load_seeds().councils.set_index("code")["name"]
-    table.insert(1, "council", table.code.map(names))
+    table.insert(1, "council", table.code.map(names).fillna("England"))
     return HistoricalCheck(table, len(jobs))
 
 
-__all__ = ["HistoricalCheck", "MEASURES", "historical_check", "years_run"]
+__all__ = ["ENGLAND", "HistoricalCheck", "MEASURES", "historical_check", "years_run"]

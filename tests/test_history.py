@@ -10,7 +10,7 @@ import pytest
 from sim import WorkforceModel
 from sim.data import GRADES, seeds_dir
 from sim.errors import SimInputError
-from sim.history import historical_check
+from sim.history import ENGLAND, historical_check
 from sim.policies.supply import RecordedJudgements
 
 BCP = "Bournemouth, Christchurch and Poole"
@@ -53,6 +53,18 @@ def test_a_historical_check_puts_the_census_beside_its_intervals():
     inside = (bcp.census >= bcp.q05) & (bcp.census <= bcp.q95)
     assert (bcp.inside90.astype(bool) == inside).all()
     assert np.isfinite(t.census).all()
+
+
+def test_an_england_check_has_the_national_figures_beside_the_national_census():
+    """For all England the check adds a national row (code E92000001) from the summed councils, beside
+    census_national.csv (England's 2024 agency rate 16.2%, turnover 13.9%)."""
+    check = historical_check("england", 2023, 1, draws=2, seeds_per_draw=1, point=True, workers=1)
+    england = check.table[check.table.code == ENGLAND].set_index("measure")
+    assert len(england) == 5 and (england.council == "England").all()
+    assert england.loc["agency_rate_pct", "census"] == pytest.approx(16.2, abs=0.05)
+    assert england.loc["turnover_pct", "census"] == pytest.approx(13.9, abs=0.05)
+    councils = check.table[(check.table.code != ENGLAND) & (check.table.measure == "perm_fte")]
+    assert england.loc["perm_fte", "mean"] == pytest.approx(councils["mean"].sum(), rel=1e-9)
 
 
 def test_a_historical_check_needs_a_following_census_year():

@@ -11,6 +11,10 @@ For each story (experiments/stories/README.md writes its claims down):
   seeds x each council's forecast error).
 * **Counterfactual**: the policy the council chose against its baseline (`sim compare`, each pair's
   parameters drawn from the posterior), in the comparison's own sentences.
+* **Falsification tests**: the tests (tests/test_story_mechanisms.py, tests/test_stories.py) in which
+  the story's fact holds with its mechanism and fails with it switched off.
+* **Sensitivity** (where an answer turns on a weight the census cannot pin): the answer at several
+  values of that weight.
 * **What the model cannot say**: written per story below.
 
 The pages, figures and tables are written into one folder, whole or not at all; an index links them.
@@ -53,6 +57,8 @@ class Story:
     baseline: str
     scenario: str
     cannot_say: str
+    tests: str = ""
+    sensitivity: tuple[str, tuple[float, ...], str, str] | None = None  # (parameter, values, measure, why)
 
 
 STORIES = [
@@ -64,7 +70,19 @@ STORIES = [
           "The census does not record where leavers go, so the poaching itself (leavers to named "
           "neighbours) cannot be checked; nor can 'newly qualified workers leave after two years' (no "
           "leavers by experience by council). The size of a pay rise's pull on recruits rests on "
-          "hire_pay_weight and hire_golden_hello_per_1000gbp, assumptions no census moment pins."),
+          "hire_pay_weight and hire_golden_hello_per_1000gbp, assumptions no census moment pins.",
+          tests="`test_bexley_loses_staff_to_neighbours_because_they_pay_more` (losses to other councils rise "
+                "when the neighbours pay more; not with b_pay = 0); `test_bexley_pays_more_keeps_more_of_its_staff_"
+                "and_spends_less_on_agency` (no neighbour's turnover moves more than 1.5 points); "
+                "`test_bexley_early_career_losses_come_from_the_early_career_assumption` (the two-year claim is "
+                "the model's assumption: it fails with the multiplier at 1).",
+          sensitivity=("b_ofsted", (0.0, 0.18, 0.6, 1.24), "net_poaching",
+                       "How many staff Bexley gains from other councils on net (gains less losses) turns on how "
+                       "much workers value its Outstanding grade (b_ofsted), which the census cannot pin: its event "
+                       "study puts it at 0.18 (se 0.71, 95% interval 0 to 1.58: "
+                       "experiments/validation/judgement_effects.py); the calibration at 1.24. At every value "
+                       "the census allows the model has Bexley gaining on net, against the story: its many open "
+                       "posts draw movers as fast as its better-paying neighbours take its staff.")),
     Story("kent", "Kent: golden hellos and an agency target missed",
           "Kent misses its target of at most 10% temporary staff despite £2,000 golden hellos and "
           "£3,000 caseload bonuses (report 001, from before the census years).",
@@ -72,7 +90,10 @@ STORIES = [
           "kent_baseline.toml", "kent_recruitment.toml",
           "The report predates the census; the check asks only whether Kent stays above 10% agency "
           "in 2022-2024, with its Outstanding judgement of July 2022 replayed. The golden hello's effect "
-          "rests on an uncalibrated assumption (hire_golden_hello_per_1000gbp)."),
+          "rests on an uncalibrated assumption (hire_golden_hello_per_1000gbp).",
+          tests="`test_kent_golden_hellos_draw_more_starters_only_through_their_pull_on_recruits` (not with the "
+                "golden hello's pull and b_pay at 0); `test_kent_package_draws_starters_but_misses_the_agency_target` "
+                "(no agency cap: the 10% target is the model's to reach or miss)."),
     Story("bromley", "Bromley: referrals doubling, a retention bonus, caseload caps",
           "Referrals doubled; covered with locums; a £1,500 retention bonus, a £2,000 supplement, ten "
           "more posts and caseload caps (report 002, about 2017).",
@@ -81,7 +102,10 @@ STORIES = [
           "Bromley's 2017 census figures are extreme (47.5% agency, 56.6% vacancies on 90.6 FTE in post) "
           "and its 2018 turnover (1.9%) looks like a recording break, so the council's own history says "
           "little; the response's parts (bonus, supplement, posts, caps, US recruitment) cannot be told "
-          "apart in the census."),
+          "apart in the census.",
+          tests="`test_doubling_referrals_overload_bromley_and_raise_its_turnover` (not with the overload "
+                "weights and the caseload in the choice at 0); `test_bromley_referrals_push_caseload_and_locums_up_"
+                "and_the_response_pushes_back`."),
     Story("bcp", "Bournemouth, Christchurch and Poole: turnover twice the neighbours'",
           "BCP's turnover is 36% against 13-17% in its neighbours and 15% nationally (census 2021); "
           "judged Inadequate (published February 2022); its pay structure keeps it from competing "
@@ -90,7 +114,11 @@ STORIES = [
           "bcp_inadequate.toml", "bcp_pay_harmonised.toml",
           "Nothing in BCP's history to 2020 (turnover 10-16%) foretold the 36% of 2021: the model, like "
           "any forecast from the council's own record, cannot see such a break coming. BCP's pay scales "
-          "are not in the data (the scenario's figures are assumptions)."),
+          "are not in the data (the scenario's figures are assumptions).",
+          tests="`test_an_inadequate_judgement_brings_agency_staff_and_funded_posts` (from the 2021 census with the "
+                "February 2022 judgement; not with the judgement's effects and the grade's pull at 0); "
+                "`test_bcp_keeps_its_own_churn_and_its_judgement_brings_agency_staff` (not with every council's "
+                "identity erased); `test_bcp_pay_harmonisation_cuts_turnover`."),
     Story("bradford", "Bradford: a January allowance against neighbours who pay more",
           "Neighbours judged Inadequate invested and pay more; Bradford's turnover rose; a £2,400 "
           "allowance each January (report 004, about 2018).",
@@ -98,7 +126,26 @@ STORIES = [
           "bradford_neighbours_invest.toml", "bradford_national_pay.toml",
           "Councils' pay is not in the census (the model's pay is by region, with the scenario's "
           "assumptions on top), so 'neighbours pay more' is an input, not a finding; the allowance's "
-          "January timing acts through the retention forfeit, whose horizon is an assumption."),
+          "January timing acts through the retention forfeit, whose horizon is an assumption.",
+          tests="`test_bradford_drain_to_neighbours_who_pay_more_shrinks_under_a_national_pay_scale` (not with "
+                "b_pay = 0); `test_bradford_allowance_holds_staff_before_january_more_than_after` (not with the "
+                "forfeit horizon at one month)."),
+    Story("dfe", "The DfE agency rules (England)",
+          "Statutory guidance restricts agency social workers from October 2024: three years' experience "
+          "before a placement, no placement within three months of leaving a permanent post in the region, "
+          "regional price caps; placements that existed may continue until October 2025.",
+          "england", "England", 2023, 1,
+          "baseline", "england_dfe_agency_rules.toml",
+          "The census ends at 30 September 2024, before the rules began, so nothing the rules did can be "
+          "checked yet; the historical check asks only whether the model, without the rules, foresaw the "
+          "fall in agency use England recorded in 2024 (17.9% to 16.1%). The price cap in the model lowers "
+          "what councils pay for new assignments, not how many agency workers there are (agency supply does "
+          "not respond to its price: an assumption), so its saving is arithmetic. Few agency workers in the "
+          "model lack three years' experience (none at the census, by assumption; 1-3% after a few years of "
+          "the model's own dynamics), so the transition for existing placements changes almost nothing.",
+          tests="`test_dfe_rules_keep_staff_in_permanent_posts_and_cut_agency_use_beyond_the_price_cap` (with the "
+                "experience rule, the cooling-off period and the transition off, agency and permanent FTE do not "
+                "move); `test_dfe_rules_end_legacy_placements_of_the_inexperienced_on_time` (tests/test_economics.py)."),
 ]
 
 
@@ -124,6 +171,8 @@ def fit_figure(check, story: Story, path: Path) -> None:
 
 def fit_table(check, story: Story) -> str:
     t = check.table[check.table.measure.isin(["turnover_pct", "agency_rate_pct", "vacancy_rate_pct"])].copy()
+    if story.region == "england":  # the national figures; each council's are in the CSV
+        t = t[t.council == story.focus]
     t["focus"] = t.council == story.focus
     t = t.sort_values(["focus", "council", "measure", "year"], ascending=[False, True, True, True])
     lines = ["| council | year | measure | census | model median | 50% interval | 90% interval | inside 90% |",
@@ -143,8 +192,10 @@ def story_page(story: Story, out: Path, draws: int, replicates: int, workers: in
     focus = check.table[(check.table.council == story.focus) & check.table.inside90.notna()]
     every = check.table[check.table.inside90.notna() & check.table.measure.isin(
         ["turnover_pct", "agency_rate_pct", "vacancy_rate_pct"])]
-    c = compare(SCENARIOS / story.baseline, SCENARIOS / story.scenario, replicates=replicates, workers=workers)
-    counterfactual = "\n\n".join(c.text(story.focus).split("\n\n")[:2])  # the header and the focus council
+    baseline = story.baseline if story.baseline == "baseline" else SCENARIOS / story.baseline
+    c = compare(baseline, SCENARIOS / story.scenario, replicates=replicates, workers=workers)
+    text = c.text() if story.region == "england" else c.text(story.focus)
+    counterfactual = "\n\n".join(text.split("\n\n")[:2])  # the header and the focus council (or region)
     summary = {"story": story.title, "focus inside 90%": f"{int(focus.inside90.sum())} of {len(focus)}",
                "region inside 90%": f"{100 * every.inside90.mean():.0f}%",
                "region inside 50%": f"{100 * every.inside50.mean():.0f}%"}
@@ -154,7 +205,7 @@ def story_page(story: Story, out: Path, draws: int, replicates: int, workers: in
 
 ## Historical check
 
-From the {story.base_year} census of `{story.region}`, {story.years} years with the judgements Ofsted
+From the {story.base_year} census of `{story.region}`, {story.years} year{"s" if story.years > 1 else ""} with the judgements Ofsted
 published replayed at their dates; {check.members} runs (posterior draws x seeds x each council's
 forecast error). {story.focus}: {summary['focus inside 90%']} census figures inside the 90% interval;
 across the region's councils (turnover, agency and vacancy rates) {summary['region inside 90%']} inside
@@ -173,11 +224,36 @@ the posterior:
 {counterfactual}
 ```
 
+## Falsification tests
+
+{story.tests}
+{sensitivity_section(story, workers)}
 ## What the model cannot say
 
 {story.cannot_say}
 """
     return page, summary
+
+
+def sensitivity_section(story: Story, workers: int | None, replicates: int = 12) -> str:
+    """The baseline's answer for the focus council at each value of a weight the census cannot pin."""
+    if story.sensitivity is None:
+        return ""
+    from dataclasses import replace
+
+    from sim.scenario import Scenario
+
+    name, values, measure, why = story.sensitivity
+    base = Scenario.from_toml(SCENARIOS / story.baseline)
+    rows = ["| " + name + " | " + measure.replace("_", " ") + " (a year) | 95% interval |", "|---:|---:|---|"]
+    for v in values:
+        s = replace(base, params={**base.params, name: v})
+        reps = compare(s, s, replicates=replicates, workers=workers, point=True).replicates
+        x = reps[(reps.council == story.focus) & (reps.measure == measure)].baseline.to_numpy(float)
+        half = 2.201 * x.std(ddof=1) / len(x) ** 0.5  # t(11), 97.5%
+        rows.append(f"| {v:g} | {x.mean():+.1f} | {x.mean() - half:+.1f} to {x.mean() + half:+.1f} |")
+    return (f"\n## Sensitivity\n\n{why} `{story.baseline}` at the calibrated point with {name} set, {replicates} "
+            f"seeds each:\n\n" + "\n".join(rows) + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:
