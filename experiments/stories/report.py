@@ -123,13 +123,14 @@ STORIES = [
           "Neighbours judged Inadequate invested and pay more; Bradford's turnover rose; a £2,400 "
           "allowance each January (report 004, about 2018).",
           "bradford_cluster", "Bradford", 2018, 2,
-          "bradford_neighbours_invest.toml", "bradford_national_pay.toml",
+          "bradford_no_allowance.toml", "bradford_neighbours_invest.toml",
           "Councils' pay is not in the census (the model's pay is by region, with the scenario's "
           "assumptions on top), so 'neighbours pay more' is an input, not a finding; the allowance's "
           "January timing acts through the retention forfeit, whose horizon is an assumption.",
           tests="`test_bradford_drain_to_neighbours_who_pay_more_shrinks_under_a_national_pay_scale` (not with "
                 "b_pay = 0); `test_bradford_allowance_holds_staff_before_january_more_than_after` (not with the "
-                "forfeit horizon at one month)."),
+                "forfeit horizon at one month). The counterfactual here is the allowance Bradford chose; the national "
+                "pay scale of MODEL.md is `sim compare bradford_neighbours_invest.toml bradford_national_pay.toml`."),
     Story("dfe", "The DfE agency rules (England)",
           "Statutory guidance restricts agency social workers from October 2024: three years' experience "
           "before a placement, no placement within three months of leaving a permanent post in the region, "
