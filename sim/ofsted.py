@@ -17,8 +17,10 @@ docs/ofsted_process.md gives the method and caveats. The model reads three thing
   1.5%) and agency use (log -0.26, se 0.11). Councils judged Inadequate also hire more: starters
   rise by 2.4 points of staff in post (se 1.2; log +0.12 on a mean of 18.1%), and by 1.1 points less
   once they leave Inadequate (se 1.5; log -0.06). No judgement moves turnover detectably (Inadequate:
-  +0.7 points, se 1.3), so the model's Inadequate exit multiplier defaults to 1. The effects phase in
-  over a year (the estimates pool census years 0-3 after a judgement; a year is an assumption).
+  +0.7 points, se 1.3), so the model's Inadequate exit multiplier defaults to 1. Funded posts and agency
+  cover move within three months: the census's first year after a judgement (event year 0, on average
+  about six months after it) already shows their whole effect (posts +0.107 at year 0, +0.099 at year 1;
+  agency +0.51, +0.51). Hiring builds up over a year (starters +0.8, +2.0, +5.6 points at years 0-2).
   experiments/validation/judgement_effects.py runs the event study in the model beside the census's.
 """
 
@@ -92,7 +94,9 @@ def next_grades(process: InspectionProcess, grade: np.ndarray, pressure: np.ndar
     return np.minimum((cum < u[:, None]).sum(axis=1), len(GRADES) - 1)
 
 
-JUDGEMENT_PHASE_IN_MONTHS = 12  # the event study pools census years 0-3 after a judgement; assumption: a year to act
+# Months over which each effect is reached (linearly), from the event study by event year (docs/ofsted_process.md):
+# posts and agency cover show their whole effect at the first census after a judgement, hiring only later.
+JUDGEMENT_PHASE_IN_MONTHS = {"posts": 3, "agency": 3, "hires": 12}
 
 
 def apply_judgement(m, index: np.ndarray, new_grade: np.ndarray) -> None:
@@ -122,18 +126,21 @@ def apply_judgement(m, index: np.ndarray, new_grade: np.ndarray) -> None:
 
 
 def phase_in_judgements(m) -> None:
-    """Move each council's carried judgement effect a step toward its target (at most a twelfth of the
-    entry effect a month), scaling funded posts and agency cover by the step (the hiring effect is read
+    """Move each council's carried judgement effect a step toward its target (at most the entry effect
+    over ``JUDGEMENT_PHASE_IN_MONTHS`` a month), scaling funded posts and agency cover by the step (the hiring effect is read
     by :func:`sim.phases.recruitment.monthly_hires`)."""
     c, eff, k = m.councils, m.inspections.effects, m.p.judgement_effects
-    for carried, target, column, up in (
-            (c.judgement_posts_log, c.judgement_posts_target, c.establishment_fte, "establishment_to_inadequate"),
-            (c.judgement_agency_log, c.judgement_agency_target, c.agency_base_fte, "agency_to_inadequate"),
-            (c.judgement_hires_log, c.judgement_hires_target, None, "hires_to_inadequate")):
+    for carried, target, column, up, months in (
+            (c.judgement_posts_log, c.judgement_posts_target, c.establishment_fte, "establishment_to_inadequate",
+             JUDGEMENT_PHASE_IN_MONTHS["posts"]),
+            (c.judgement_agency_log, c.judgement_agency_target, c.agency_base_fte, "agency_to_inadequate",
+             JUDGEMENT_PHASE_IN_MONTHS["agency"]),
+            (c.judgement_hires_log, c.judgement_hires_target, None, "hires_to_inadequate",
+             JUDGEMENT_PHASE_IN_MONTHS["hires"])):
         gap = target - carried
         if not gap.any():
             continue
-        step = np.clip(gap, -abs(k * eff[up]) / JUDGEMENT_PHASE_IN_MONTHS, abs(k * eff[up]) / JUDGEMENT_PHASE_IN_MONTHS)
+        step = np.clip(gap, -abs(k * eff[up]) / months, abs(k * eff[up]) / months)
         if column is not None:
             column *= np.exp(step)
         if column is c.establishment_fte:  # posts a judgement adds are not a gap agency cover follows

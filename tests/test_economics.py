@@ -174,8 +174,8 @@ def test_agency_cover_follows_the_workload_gap():
 
 
 def test_an_inadequate_judgement_ends_and_moves_posts():
-    """Judged Inadequate at the start: funded posts rise toward the estimated 11% over a year (a twelfth
-    of it in the first month, all of it by month 12), and the judgement does not last: by eight years most
+    """Judged Inadequate at the start: funded posts rise by the estimated 11% within three months (a
+    third of it in the first month, all of it by month 12; sim.ofsted.JUDGEMENT_PHASE_IN_MONTHS), and the judgement does not last: by eight years most
     seeds have been re-inspected out of Inadequate (the judgements data: 13 of 14 re-inspected councils
     improved, median 44 months). With the Inadequate row of the transition matrix forced to stay
     Inadequate, none leave it."""
@@ -209,7 +209,8 @@ def test_an_inadequate_judgement_ends_and_moves_posts():
     # 29% at a pressure of 0.5 (the tilt toward worse grades), so with 8 seeds under a half
     assert share < 0.5, share
     first, after_a_year = carried[0]
-    assert first == pytest.approx(effect / 12) and after_a_year == pytest.approx(effect)
+    assert first == pytest.approx(effect / ofsted.JUDGEMENT_PHASE_IN_MONTHS["posts"])
+    assert after_a_year == pytest.approx(effect)
     stuck, _ = share_still_inadequate(stuck=True)
     assert stuck == 1.0
 

@@ -206,8 +206,8 @@ class ReferenceModel(mesa.Model):
         self._council_view()
 
     def judge(self, i: int, grade: int) -> None:
-        """A judgement: entering or leaving Inadequate sets targets for funded posts and agency cover
-        (sim.ofsted's estimates, not compounding), reached a twelfth of the entry effect a month."""
+        """A judgement: entering or leaving Inadequate sets targets for funded posts, agency cover and
+        hiring (sim.ofsted's estimates, not compounding), reached over 3, 3 and 12 months."""
         c, effects, k = self.c, self.inspections.effects, self.p.judgement_effects
         entering = grade == INADEQUATE and c.grade[i] != INADEQUATE
         leaving = c.grade[i] == INADEQUATE and grade != INADEQUATE
@@ -224,12 +224,12 @@ class ReferenceModel(mesa.Model):
     def phase_in(self) -> None:
         c, effects, k = self.c, self.inspections.effects, self.p.judgement_effects
         for i in range(self.n_active):
-            for carried, target, column, up in (
+            for carried, target, column, up, months in (
                     (c.judgement_posts_log, c.judgement_posts_target, c.establishment_fte,
-                     "establishment_to_inadequate"),
-                    (c.judgement_agency_log, c.judgement_agency_target, c.agency_base_fte, "agency_to_inadequate"),
-                    (c.judgement_hires_log, c.judgement_hires_target, None, "hires_to_inadequate")):
-                most = abs(k * effects[up]) / 12
+                     "establishment_to_inadequate", 3),
+                    (c.judgement_agency_log, c.judgement_agency_target, c.agency_base_fte, "agency_to_inadequate", 3),
+                    (c.judgement_hires_log, c.judgement_hires_target, None, "hires_to_inadequate", 12)):
+                most = abs(k * effects[up]) / months
                 step = min(max(target[i] - carried[i], -most), most)
                 if step:
                     if column is not None:
