@@ -1,7 +1,7 @@
 """The news stories as experiments: one page per story, with its claim, the historical check, the
 counterfactual and what the model cannot say.
 
-    python experiments/stories/report.py [--out results/stories] [--draws 10] [--replicates 40] [--only bcp]
+    python experiments/stories/report.py [--out results/stories] [--draws 20] [--replicates 40] [--only bcp]
 
 For each story (experiments/stories/README.md writes its claims down):
 
@@ -260,7 +260,7 @@ def sensitivity_section(story: Story, workers: int | None, replicates: int = 12)
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default="results/stories")
-    ap.add_argument("--draws", type=int, default=10, help="posterior draws per historical check (x 2 seeds)")
+    ap.add_argument("--draws", type=int, default=20, help="posterior draws per historical check (x 2 seeds)")
     ap.add_argument("--replicates", type=int, default=40, help="pairs per counterfactual")
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--only", choices=[s.key for s in STORIES], action="append", help="just these stories")
