@@ -13,6 +13,7 @@ from . import geography, kernels
 from .agents import BoundaryCouncil, Council, CouncilTable
 from .data import GRADE_REPUTATION, GRADES
 from .errors import SimInputError, unknown
+from .ofsted import pause_months
 from .pay import national_pay, regional_ratio
 from .rng import normal_of
 from .workers import AGENCY, PERM, POOL, WorkerTable
@@ -43,7 +44,10 @@ def build_councils(m: WorkforceModel, census: pd.DataFrame) -> None:
     c.grade[:] = [GRADES.index(g) for g in census.grade]
     c.reputation[:] = GRADE_REPUTATION[c.grade]
     judged = pd.to_datetime(census.judgement_date)
-    c.grade_tick[:] = ((judged.dt.year - m.base_year) * 12 + judged.dt.month - 9).to_numpy()
+    # the month of the last judgement, moved later by the inspection pause between it and the census
+    # (the re-inspection clock stops during the pause, as in the estimates: sim.ofsted)
+    stopped = np.rint(np.nan_to_num(pause_months(judged, pd.Timestamp(f"{m.base_year}-09-30")))).astype(np.int64)
+    c.grade_tick[:] = ((judged.dt.year - m.base_year) * 12 + judged.dt.month - 9).to_numpy() + stopped
     c.fixed_vacancy_rate[:] = vac / np.maximum(vac + inpost, 1e-9)
     c.fixed_caseload[:] = census.caseload_fte.to_numpy(float)
     m.fte_ratio = np.clip(inpost / np.maximum(census.inpost_headcount.to_numpy(float), 1), 0.5, 1.0)

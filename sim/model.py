@@ -89,6 +89,9 @@ class WorkforceModel(mesa.Model):
         build.build_councils(self, census)
         self.extra_hire_rate = np.zeros(self.councils.n)  # policies add overseas recruitment here
         self.inspection_hold = np.zeros(self.councils.n, dtype=bool)  # no random inspections (recorded ones replayed)
+        # months of the 2020-21 inspection pause within reach of a run from this base year (sim.ofsted.paused)
+        self.inspection_pause_ticks = frozenset(t for t in range(1, 12 * (2022 - self.base_year) + 1)
+                                                if ofsted.paused(self.date(t)))
         self.council_rules: list[Callable[[WorkforceModel], None]] = []
         self.exit_listeners: list[Callable[[WorkforceModel, np.ndarray], None]] = []
         self.retention_listeners: list[Callable[[WorkforceModel, np.ndarray], None]] = []

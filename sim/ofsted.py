@@ -5,12 +5,17 @@ judgements (2018 to September 2024) and the workforce census by ``seeds/build_of
 docs/ofsted_process.md gives the method and caveats. The model reads three things from them:
 
 * **When** a council is next inspected: a Weibull hazard in the months since its last judgement,
-  per grade (the clock stopped during the 2020-21 pause in inspections). Re-inspection follows a
+  per grade, fitted with the clock stopped during the 2020-21 pause in inspections; the model stops
+  the clock the same way (:data:`INSPECTION_PAUSE`: no inspections in those months, and a judgement
+  before them is as old as the months outside them). Re-inspection follows a
   schedule: almost none within two years, medians of about 31 months after Inadequate, 37 after
   Requires improvement and 44-46 after Good or Outstanding.
-* **What** grade it then gets: the observed transition matrix at re-inspection (13 of the 14
-  re-inspected Inadequate councils improved), tilted toward a worse grade under workforce pressure
-  by ``inspection_pressure_weight`` (an association in the data, not a cause).
+* **What** grade it then gets: the rule fitted to the 89 re-inspections, a chance of a worse grade
+  ``expit(a_worse[g] + w z)`` and of a better one ``expit(a_better[g] - w z)`` with intercepts per
+  current grade ``g`` at workforce pressure ``z = 0`` and one weight ``w``
+  (``inspection_pressure_weight``, 1.51, se 0.44: an association in the data, not a cause); which worse
+  (or better) grade, in the shares the transition matrix at re-inspection shows (13 of the 14
+  re-inspected Inadequate councils improved).
 * **What a judgement does** to the workforce (stacked difference-in-differences on the census years
   around real judgements): entering Inadequate raises funded posts by about 11% (se 2%) and agency
   use (log +0.49, se 0.14; part of it a pre-trend); leaving Inadequate lowers funded posts by 6% (se
@@ -35,6 +40,23 @@ import pandas as pd
 from .data import GRADES, seeds_dir
 
 INADEQUATE = GRADES.index("Inadequate")
+# The 2020-21 pause: no inspection started between these dates (the longest gap between inspection
+# start dates in the judgements data, 15.6 months; seeds/build_ofsted_process.py, docs/ofsted_process.md).
+INSPECTION_PAUSE = (pd.Timestamp("2020-03-10"), pd.Timestamp("2021-06-28"))
+MONTH_DAYS = 365.25 / 12
+
+
+def paused(date: str) -> bool:
+    """Whether the month ``date`` ("YYYY-MM") starts inside the inspection pause (April 2020 to June 2021)."""
+    start = pd.Timestamp(f"{date}-01")
+    return bool(INSPECTION_PAUSE[0] <= start < INSPECTION_PAUSE[1])
+
+
+def pause_months(since: pd.Series, until: pd.Timestamp) -> np.ndarray:
+    """Months of the inspection pause between each date of ``since`` and ``until`` (0 if none)."""
+    lo = np.maximum(since.values.astype("datetime64[ns]"), np.datetime64(INSPECTION_PAUSE[0]))
+    hi = np.minimum(np.datetime64(until), np.datetime64(INSPECTION_PAUSE[1]))
+    return np.maximum((hi - lo) / np.timedelta64(1, "D"), 0.0) / MONTH_DAYS
 
 
 @dataclass(frozen=True)
@@ -44,6 +66,8 @@ class InspectionProcess:
     shape: np.ndarray  # Weibull shape per grade
     scale_months: np.ndarray  # Weibull scale per grade
     transition: np.ndarray  # (4, 4) P(next grade | grade), rows sum to 1
+    logit_worse: np.ndarray  # per grade: log-odds of a worse grade at z = 0 (-inf for Inadequate)
+    logit_better: np.ndarray  # per grade: log-odds of a better grade at z = 0 (-inf for Outstanding)
     effects: dict[str, float]  # log-change of funded posts, agency and hires on entering / leaving Inadequate
 
     def inspection_probability(self, grade: np.ndarray, months_since: np.ndarray) -> np.ndarray:
@@ -63,6 +87,14 @@ def inspection_process(path: str | None = None) -> InspectionProcess:
     w = weibull.pivot(index="grade", columns="quantity", values="value").loc[list(GRADES)]
     tr = d[d.quantity == "transition_prob"].pivot(index="grade", columns="to_grade", values="value")
     tr = tr.loc[list(GRADES), list(GRADES)].to_numpy(float)
+    rule = d[d.measure.eq("model_z")]
+
+    def intercepts(quantity: str, missing: str) -> np.ndarray:
+        v = rule[rule.quantity == quantity].set_index("grade").value
+        return np.array([-np.inf if g == missing else float(v[g]) for g in GRADES])
+
+    logit_worse, logit_better = (intercepts("grade_rule_logit_worse", GRADES[-1]),
+                                 intercepts("grade_rule_logit_better", GRADES[0]))
     e = pd.read_csv(folder / "ofsted_event_study.csv")
     e = e[(e["sample"] == "incl_first_ilacs") & (e.spec == "pooled") & (e.event_time == "0..3")]
     e = e.set_index(["event", "measure"])
@@ -79,18 +111,37 @@ def inspection_process(path: str | None = None) -> InspectionProcess:
                "hires_to_inadequate": log_hires("to_inadequate"),
                "hires_out_of_inadequate": log_hires("out_of_inadequate")}
     return InspectionProcess(w.weibull_shape.to_numpy(float), w.weibull_scale_months.to_numpy(float),
-                             tr / tr.sum(axis=1, keepdims=True), effects)
+                             tr / tr.sum(axis=1, keepdims=True), logit_worse, logit_better, effects)
+
+
+def grade_probabilities(process: InspectionProcess, grade: np.ndarray, pressure: np.ndarray,
+                        weight: float) -> np.ndarray:
+    """P(each grade) at an inspection, per council (rows sum to 1): a worse grade with probability
+    ``expit(logit_worse[g] + weight * z)``, a better one with ``expit(logit_better[g] - weight * z)``
+    (together at most 1), each split among the worse (better) grades in the transition matrix's shares."""
+    grade = np.asarray(grade, dtype=np.intp)
+    z = np.asarray(pressure, dtype=float)
+    with np.errstate(over="ignore"):
+        worse = 1 / (1 + np.exp(-(process.logit_worse[grade] + weight * z)))
+        better = 1 / (1 + np.exp(-(process.logit_better[grade] - weight * z)))
+    total = worse + better
+    scale = np.where(total > 1, 1 / np.maximum(total, 1e-300), 1.0)
+    worse, better = worse * scale, better * scale
+    step = np.sign(np.arange(len(GRADES))[None, :] - grade[:, None])  # +1 worse, -1 better
+    row = process.transition[grade]
+    probs = np.zeros_like(row)
+    for direction, p in ((1, worse), (-1, better)):
+        share = np.where(step == direction, row, 0.0)
+        probs += p[:, None] * share / np.maximum(share.sum(axis=1, keepdims=True), 1e-300)
+    probs += (1 - worse - better)[:, None] * (step == 0)
+    return probs
 
 
 def next_grades(process: InspectionProcess, grade: np.ndarray, pressure: np.ndarray, weight: float,
                 u: np.ndarray) -> np.ndarray:
-    """The grade each inspected council gets: drawn (by inverting with one uniform ``u`` each) from
-    its current grade's row of the transition matrix, with worse grades weighted by
-    ``exp(weight * pressure)`` and better ones by ``exp(-weight * pressure)``."""
-    probs = process.transition[grade].copy()
-    step = np.sign(np.arange(len(GRADES))[None, :] - grade[:, None])  # +1 worse, -1 better
-    probs *= np.exp(weight * pressure[:, None] * step)
-    cum = np.cumsum(probs / probs.sum(axis=1, keepdims=True), axis=1)
+    """The grade each inspected council gets: drawn from :func:`grade_probabilities` by inverting with
+    one uniform ``u`` each."""
+    cum = np.cumsum(grade_probabilities(process, grade, pressure, weight), axis=1)
     return np.minimum((cum < u[:, None]).sum(axis=1), len(GRADES) - 1)
 
 
@@ -148,5 +199,5 @@ def phase_in_judgements(m) -> None:
         carried += step
 
 
-__all__ = ["INADEQUATE", "InspectionProcess", "apply_judgement", "inspection_process", "next_grades",
-           "phase_in_judgements"]
+__all__ = ["INADEQUATE", "INSPECTION_PAUSE", "InspectionProcess", "apply_judgement", "inspection_process",
+           "grade_probabilities", "next_grades", "pause_months", "paused", "phase_in_judgements"]

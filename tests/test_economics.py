@@ -177,17 +177,16 @@ def test_an_inadequate_judgement_ends_and_moves_posts():
     """Judged Inadequate at the start: funded posts rise by the estimated 11% within three months (a
     third of it in the first month, all of it by month 12; sim.ofsted.JUDGEMENT_PHASE_IN_MONTHS), and the judgement does not last: by eight years most
     seeds have been re-inspected out of Inadequate (the judgements data: 13 of 14 re-inspected councils
-    improved, median 44 months). With the Inadequate row of the transition matrix forced to stay
-    Inadequate, none leave it."""
+    improved, median 44 months). With the chance of a better grade from Inadequate at zero, none leave it."""
     from sim import ofsted
 
     effect = ofsted.inspection_process().effects["establishment_to_inadequate"]
 
     def share_still_inadequate(stuck: bool) -> tuple[float, list[float]]:
         process = ofsted.inspection_process()
-        saved = process.transition.copy()
+        saved = process.logit_better.copy()
         if stuck:
-            process.transition[ofsted.INADEQUATE] = np.eye(4)[ofsted.INADEQUATE]
+            process.logit_better[ofsted.INADEQUATE] = -np.inf
         try:
             still, carried = [], []
             for seed in range(8):
@@ -202,7 +201,7 @@ def test_an_inadequate_judgement_ends_and_moves_posts():
                 still.append(m.councils.grade[i] == ofsted.INADEQUATE)
             return float(np.mean(still)), carried
         finally:
-            process.transition[:] = saved
+            process.logit_better[:] = saved
 
     share, carried = share_still_inadequate(stuck=False)
     # "most": the process alone leaves 14% Inadequate after 96 months at zero workforce pressure and

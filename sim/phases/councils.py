@@ -63,10 +63,15 @@ def councils_phase(m: WorkforceModel) -> None:
     m.recount()
 
     # Inspections on the schedule the judgements data show; the new grade from the observed transitions.
+    # During the 2020-21 pause nobody is inspected and the clock since the last judgement stops.
     process = m.inspections
-    u = m.streams.uniform("inspection", m.tick, np.arange(a))
-    inspected = np.flatnonzero((u < process.inspection_probability(c.grade[:a], m.tick - c.grade_tick[:a]))
-                               & ~m.inspection_hold[:a])
+    if m.tick in m.inspection_pause_ticks:
+        c.grade_tick[:a] += 1
+        inspected = np.zeros(0, dtype=np.intp)
+    else:
+        u = m.streams.uniform("inspection", m.tick, np.arange(a))
+        inspected = np.flatnonzero((u < process.inspection_probability(c.grade[:a], m.tick - c.grade_tick[:a]))
+                                   & ~m.inspection_hold[:a])
     if inspected.size:
         v = m.streams.uniform("inspection_outcome", m.tick, inspected)
         grade = next_grades(process, c.grade[inspected], workforce_pressure(m)[inspected],

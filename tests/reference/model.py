@@ -26,7 +26,7 @@ from mesa.discrete_space import Network
 
 from sim.data import CENSUS_YEARS, GRADE_REPUTATION, load_seeds
 from sim.model import WorkforceModel
-from sim.ofsted import INADEQUATE, inspection_process
+from sim.ofsted import INADEQUATE, inspection_process, paused
 from sim.params import Params
 
 from .agents import AGENCY, PERM, POOL, DoubleExitWorker, Worker
@@ -189,14 +189,26 @@ class ReferenceModel(mesa.Model):
         self.recount()
         pressure = self._pressure()
         process = self.inspections
-        for i in range(a):
+        date = f"{self.base_year + (8 + self.tick) // 12}-{(8 + self.tick) % 12 + 1:02d}"
+        if paused(date):  # the 2020-21 pause: nobody inspected, the clock since the last judgement stops
+            for i in range(a):
+                c.grade_tick[i] += 1
+        for i in range(a if not paused(date) else 0):
             g = int(c.grade[i])
             t = max(self.tick - int(c.grade_tick[i]), 0)
             k, lam = process.shape[g], process.scale_months[g]
             if rnd.random() < 1 - math.exp((t / lam) ** k - ((t + 1) / lam) ** k):
-                weights = [process.transition[g][j] * math.exp(p.inspection_pressure_weight * pressure[i]
-                                                                * (1 if j > g else -1 if j < g else 0))
-                           for j in range(4)]
+                # a worse grade with P expit(a_worse[g] + w z), a better one with expit(a_better[g] - w z),
+                # split in the transition matrix's shares (sim.ofsted's estimates)
+                z, w = pressure[i], p.inspection_pressure_weight
+                up = 0.0 if g == 3 else 1 / (1 + math.exp(-(process.logit_worse[g] + w * z)))
+                down = 0.0 if g == 0 else 1 / (1 + math.exp(-(process.logit_better[g] - w * z)))
+                if up + down > 1:
+                    up, down = up / (up + down), down / (up + down)
+                row = process.transition[g]
+                worse_total, better_total = sum(row[g + 1:]), sum(row[:g])
+                weights = [up * row[j] / worse_total if j > g else down * row[j] / better_total if j < g
+                           else 1 - up - down for j in range(4)]
                 new = rnd.choices(range(4), weights=weights)[0]
                 self.judge(i, new)
         self.phase_in()
