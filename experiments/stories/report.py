@@ -76,11 +76,11 @@ STORIES = [
                 "and_spends_less_on_agency` (no neighbour's turnover moves more than 1.5 points); "
                 "`test_bexley_early_career_losses_come_from_the_early_career_assumption` (the two-year claim is "
                 "the model's assumption: it fails with the multiplier at 1).",
-          sensitivity=("b_ofsted", (0.0, 0.22, 0.8, 1.67), "net_poaching",
+          sensitivity=("b_ofsted", (0.0, 0.25, 0.8, 1.23, 1.67), "net_poaching",
                        "How many staff Bexley gains from other councils on net (gains less losses) turns on how "
                        "much workers value its Outstanding grade (b_ofsted), which the census cannot pin: its event "
-                       "study puts it at 0.22 (se 0.74, 95% interval 0 to 1.67: "
-                       "experiments/validation/judgement_effects.py); the calibration at 1.67. At every value "
+                       "study puts it at 0.25 (se 0.73, 95% interval 0 to 1.67: "
+                       "experiments/validation/judgement_effects.py); the calibrated point at 1.23. At every value "
                        "the census allows the model has Bexley gaining on net, against the story: its many open "
                        "posts draw movers as fast as its better-paying neighbours take its staff.")),
     Story("kent", "Kent: golden hellos and an agency target missed",
