@@ -1,7 +1,11 @@
 """Each news story's stylised fact as a falsifiable test (issue #14): the fact holds with the mechanism
 behind it, and the same assertion fails with that mechanism switched off. Paired runs with common
 random numbers at the calibrated point (``point=True``: the mechanism, not the parameters' uncertainty,
-is under test); 95% intervals over the pairs.
+is under test) with one exception: the weight of pay in the worker's choice between posts, ``b_pay``, is
+set at its posterior median (about 3.5; sim/calibrated_posterior.parquet). The optimiser's point puts
+it at the lower bound of its range (1.04), where the census moments barely see it (they see pay only
+through destination shares) and the pay channel is too weak to detect in 40 pairs; the posterior, which
+the answers' intervals come from, puts 90% of its weight on 1.5-5.6. 95% intervals over the pairs.
 
 The Bradford allowance's January timing (the retention forfeit) is tested in tests/test_stories.py,
 against the forfeit horizon switched off.
@@ -18,9 +22,17 @@ from sim.scenario import Scenario
 SCENARIOS = Path(__file__).resolve().parents[1] / "experiments" / "scenarios"
 
 
+def pay_weight() -> dict[str, float]:
+    """``b_pay`` at the installed posterior's median (none installed: the point's)."""
+    from sim.posterior import installed_posterior
+
+    post = installed_posterior()
+    return {} if post is None else {"b_pay": float(post.summary().loc["b_pay", "median"])}
+
+
 def scenario(name: str, **params: float) -> Scenario:
     s = Scenario.from_toml(SCENARIOS / f"{name}.toml")
-    return replace(s, params={**s.params, **params})
+    return replace(s, params={**s.params, **pay_weight(), **params})
 
 
 def effect(a: Scenario, b: Scenario, council: str, measure: str, pairs: int) -> tuple[float, float, float]:
