@@ -13,7 +13,7 @@ draws go through a loop the C compiler also builds for AVX-512 (``csw_draw_run``
 """
 
 from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint32_t, uint64_t
-from libc.stdlib cimport calloc, free
+from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memcpy
 from libc.math cimport floor
 
@@ -317,21 +317,17 @@ def search_pick(const int8_t[::1] status, const int16_t[::1] employer, const int
 
 
 def status_pick(const int8_t[::1] status, int8_t code, double probability, int64_t tick, uint64_t key):
-    """Slots with status ``code`` whose draw falls below ``probability`` (ascending)."""
-    cdef Py_ssize_t base, i, k = 0, n = status.shape[0]
-    cdef uint64_t mask, high = <uint64_t>(tick + 1) << 44
-    cdef double u[64]
+    """Slots with status ``code`` whose draw falls below ``probability`` (ascending): the slots with
+    the status are listed, then drawn for in one loop (:func:`_pick_status`)."""
+    cdef Py_ssize_t k = 0, n = status.shape[0]
+    cdef uint64_t high = <uint64_t>(tick + 1) << 44
     out_arr = np.empty(n, dtype=np.int64)
     cdef int64_t[::1] out = out_arr
-    with nogil:
-        for base in range(0, n, 64):
-            mask = _status_mask(&status[0], base, n, code)
-            _draws_for(mask, base, n, high, key, u)
-            while mask:
-                i = base + __builtin_ctzll(mask)
-                mask &= mask - 1
-                out[k] = i
-                k += u[i - base] < probability
+    if n:
+        with nogil:
+            k = _pick_status(&status[0], n, code, probability, high, key, &out[0])
+    if k < 0:
+        raise MemoryError()
     return out_arr[:k].copy()
 
 
@@ -430,19 +426,6 @@ def workload(Py_ssize_t a, const double[::1] perm_fte, const double[::1] agency_
             caseload[c] = x if x < caseload_max else caseload_max
             x = cases[c] - caseload[c] * holders
             unallocated[c] = x if x > 0.0 else 0.0
-
-
-def ration_sorted(const int64_t[::1] order, const int64_t[::1] destination, const int64_t[::1] capacity,
-                  int64_t[::1] taken, uint8_t[::1] accepted):
-    """Visit applicants in ``order``; accept each while its destination has capacity left."""
-    cdef Py_ssize_t j, i, d
-    with nogil:
-        for j in range(order.shape[0]):
-            i = order[j]
-            d = destination[i]
-            if taken[d] < capacity[d]:
-                taken[d] += 1
-                accepted[i] = 1
 
 
 def option_table(const int64_t[::1] slots, const int16_t[::1] employer, const int16_t[::1] home,
@@ -705,6 +688,12 @@ def new_worker_draws(const int64_t[::1] slots, int64_t zones, int64_t tick, uint
 
 def place_pool(const int64_t[::1] pool, const int16_t[::1] home, const int64_t[:, ::1] reach,
                const int64_t[::1] wanted, int rounds):
+    """Agency workers between placements matched to the posts councils want (see :func:`_place_pool`)."""
+    return _place_pool(pool, home, reach, wanted, rounds)
+
+
+cdef tuple _place_pool(const int64_t[::1] pool, const int16_t[::1] home, const int64_t[:, ::1] reach,
+                       const int64_t[::1] wanted, int rounds):
     """Agency workers between placements matched to the posts councils want, round by round (see
     sim.kernels). Each round first picks every unplaced worker's council against the posts open at
     the start of the round, then accepts them in priority order while their council has posts left
@@ -823,3 +812,597 @@ def post_ids(const int64_t[::1] counts, int64_t shift):
                 ids[j] = (c << shift) | k
                 j += 1
     return council_arr, ids_arr
+
+
+# ---- rationing, and the bookkeeping of whole decisions (agency placements, moves) --------------------
+# The kernels below do in one call what a phase did in a dozen numpy operations and edits: pick,
+# ration, record the flows and edit the worker columns. Their numpy twins in sim.kernels are the
+# specification (and the order of the edits and sums there is the order here).
+
+cdef struct Columns:
+    # Raw pointers to the worker columns of sim.workers.COLUMNS (in that order), their common length
+    # and the empty value of the tick columns.
+    int8_t* status
+    int16_t* employer
+    int16_t* home
+    int16_t* home_zone
+    int16_t* pq
+    int16_t* tenure
+    float* fte
+    float* taste
+    int32_t* left_perm_tick
+    int32_t* hired_tick
+    int32_t never
+    Py_ssize_t n
+
+
+cdef Columns _columns(tuple columns, int32_t never) except *:
+    """The worker columns (a tuple in the order of sim.workers.COLUMNS, all writable and of one
+    length) as raw pointers. The caller keeps the tuple alive while the pointers are in use."""
+    if len(columns) != 10:
+        raise ValueError(f"expected the 10 worker columns, got {len(columns)}")
+    cdef int8_t[::1] status = columns[0]
+    cdef int16_t[::1] employer = columns[1], home = columns[2], home_zone = columns[3], pq = columns[4]
+    cdef int16_t[::1] tenure = columns[5]
+    cdef float[::1] fte = columns[6], taste = columns[7]
+    cdef int32_t[::1] left = columns[8], hired = columns[9]
+    cdef Py_ssize_t n = status.shape[0]
+    if not (employer.shape[0] == home.shape[0] == home_zone.shape[0] == pq.shape[0] == tenure.shape[0]
+            == fte.shape[0] == taste.shape[0] == left.shape[0] == hired.shape[0] == n):
+        raise IndexError("the worker columns differ in length")
+    cdef Columns c
+    c.n, c.never = n, never
+    if n == 0:
+        c.status, c.employer, c.home, c.home_zone, c.pq, c.tenure = NULL, NULL, NULL, NULL, NULL, NULL
+        c.fte, c.taste, c.left_perm_tick, c.hired_tick = NULL, NULL, NULL, NULL
+        return c
+    c.status, c.employer, c.home, c.home_zone = &status[0], &employer[0], &home[0], &home_zone[0]
+    c.pq, c.tenure, c.fte, c.taste = &pq[0], &tenure[0], &fte[0], &taste[0]
+    c.left_perm_tick, c.hired_tick = &left[0], &hired[0]
+    return c
+
+
+cdef inline void _release_slot(Columns* c, Py_ssize_t i) noexcept nogil:
+    """Empty slot i: every column back to its empty value (as :func:`release`)."""
+    c.status[i], c.employer[i], c.home[i], c.home_zone[i], c.pq[i], c.tenure[i] = FREE, -1, -1, -1, 0, 0
+    c.fte[i], c.taste[i], c.left_perm_tick[i], c.hired_tick[i] = 0.0, 1.0, c.never, c.never
+
+
+cdef inline bint _before(double a, double b) noexcept nogil:
+    """``a`` sorts strictly before ``b`` in numpy's order (NaN last)."""
+    return a < b or (b != b and a == a)
+
+
+cdef void _merge_sort_by_key(int64_t* idx, int64_t* tmp, Py_ssize_t n, const double* key) noexcept nogil:
+    """Stable sort of the positions ``idx[0:n]`` by ``key[position]`` (numpy's order: NaN last; ties
+    keep their order): insertion sort of runs of 16, then bottom-up merges (``tmp``: n scratch)."""
+    cdef Py_ssize_t lo, hi, mid, i, j, k, width = 16
+    cdef int64_t x
+    cdef int64_t* src = idx
+    cdef int64_t* dst = tmp
+    cdef int64_t* swap
+    lo = 0
+    while lo < n:
+        hi = min(lo + width, n)
+        for i in range(lo + 1, hi):
+            x = idx[i]
+            j = i
+            while j > lo and _before(key[x], key[idx[j - 1]]):
+                idx[j] = idx[j - 1]
+                j -= 1
+            idx[j] = x
+        lo += width
+    while width < n:
+        lo = 0
+        while lo < n:
+            mid, hi = min(lo + width, n), min(lo + 2 * width, n)
+            i, j, k = lo, mid, lo
+            while i < mid and j < hi:
+                if _before(key[src[j]], key[src[i]]):  # the right one only if strictly before: stable
+                    dst[k] = src[j]
+                    j += 1
+                else:
+                    dst[k] = src[i]
+                    i += 1
+                k += 1
+            while i < mid:
+                dst[k] = src[i]
+                i += 1
+                k += 1
+            while j < hi:
+                dst[k] = src[j]
+                j += 1
+                k += 1
+            lo += 2 * width
+        swap, src, dst = src, dst, src
+        width *= 2
+    if src != idx:
+        memcpy(idx, src, n * sizeof(int64_t))
+
+
+cdef void _sort_by_key(int64_t* idx, int64_t* tmp, Py_ssize_t n, const double* key) noexcept nogil:
+    """Stable sort of the positions ``idx[0:n]`` by ``key[position]`` (numpy's order: NaN last; ties
+    keep their order; ``tmp``: n scratch). Keys are mostly uniform draws in [0, 1): then a bucket sort
+    (n buckets by ``floor(key x n)``, which never decreases as the key grows; each bucket, a handful on
+    average, sorted by insertion), in time proportional to n; other keys are merge sorted."""
+    cdef Py_ssize_t i, j, b, start, end
+    cdef int64_t x
+    cdef double y
+    cdef int64_t* ends
+    if n <= 32:
+        _merge_sort_by_key(idx, tmp, n, key)
+        return
+    for i in range(n):
+        y = key[idx[i]]
+        if not (0.0 <= y < 1.0):  # (NaN too)
+            _merge_sort_by_key(idx, tmp, n, key)
+            return
+    ends = <int64_t*> calloc(n + 1, sizeof(int64_t))
+    if ends == NULL:
+        _merge_sort_by_key(idx, tmp, n, key)
+        return
+    for i in range(n):
+        b = <Py_ssize_t>(key[idx[i]] * <double>n)
+        ends[(b if b < n else n - 1) + 1] += 1
+    for b in range(n):
+        ends[b + 1] += ends[b]
+    for i in range(n):  # into buckets, in the order given
+        b = <Py_ssize_t>(key[idx[i]] * <double>n)
+        b = b if b < n else n - 1
+        tmp[ends[b]] = idx[i]
+        ends[b] += 1
+    start = 0  # ends[b] is now the end of bucket b
+    for b in range(n):
+        end = ends[b]
+        for i in range(start + 1, end):
+            x = tmp[i]
+            j = i
+            while j > start and _before(key[x], key[tmp[j - 1]]):
+                tmp[j] = tmp[j - 1]
+                j -= 1
+            tmp[j] = x
+        start = end
+    memcpy(idx, tmp, n * sizeof(int64_t))
+    free(ends)
+
+
+cdef int _ration(const int64_t* destination, const double* priority, Py_ssize_t n, const int64_t* capacity,
+                 Py_ssize_t n_capacity, uint8_t* accepted) noexcept nogil:
+    """:func:`ration`: ``accepted[i]`` set for at most ``capacity[d]`` applicants to each destination
+    d, lowest priority first (ties: the earlier applicant). The applicants are sorted by priority
+    (stably), then by destination (a counting sort, which keeps that order): numpy's lexsort order;
+    the first ``capacity[d]`` of each destination are accepted. Destinations must be in
+    0..n_capacity - 1. Returns -1 if out of memory, else 0."""
+    cdef Py_ssize_t i, d, q
+    cdef int64_t* start = <int64_t*> calloc(n_capacity + 1, sizeof(int64_t))
+    cdef int64_t* order = <int64_t*> malloc((2 * n + 1) * sizeof(int64_t))
+    cdef int64_t* by_priority
+    if start == NULL or order == NULL:
+        free(start)
+        free(order)
+        return -1
+    by_priority = order + n
+    for i in range(n):
+        by_priority[i] = i
+    _sort_by_key(by_priority, order, n, priority)
+    for i in range(n):
+        start[destination[i] + 1] += 1
+    for d in range(n_capacity):
+        start[d + 1] += start[d]
+    for q in range(n):  # by destination, in priority order within each
+        i = by_priority[q]
+        order[start[destination[i]]] = i
+        start[destination[i]] += 1
+    q = 0  # start[d] is now the end of destination d's applicants
+    for d in range(n_capacity):
+        for i in range(q, start[d]):
+            accepted[order[i]] = (i - q) < capacity[d]
+        q = start[d]
+    free(start)
+    free(order)
+    return 0
+
+
+def ration(const int64_t[::1] destination, const double[::1] priority, const int64_t[::1] capacity):
+    """Accept at most ``capacity[d]`` of the applicants to each destination d, by priority (lowest
+    first); returns a boolean mask over the applicants (see sim.kernels)."""
+    cdef Py_ssize_t i, n = destination.shape[0]
+    if priority.shape[0] != n:
+        raise ValueError(f"{n} applicants but {priority.shape[0]} priorities")
+    for i in range(n):
+        if not 0 <= destination[i] < capacity.shape[0]:
+            raise IndexError(f"destination {destination[i]} out of range 0..{capacity.shape[0] - 1}")
+    out_arr = np.zeros(n, dtype=np.uint8)
+    cdef uint8_t[::1] out = out_arr
+    if n == 0:
+        return out_arr.view(bool)
+    cdef int status
+    with nogil:
+        status = _ration(&destination[0], &priority[0], n, &capacity[0], capacity.shape[0], &out[0])
+    if status:
+        raise MemoryError()
+    return out_arr.view(bool)
+
+
+cdef void _add_flow(const int64_t* council, const double* weight, Py_ssize_t m, double* total, double* heads,
+                    Py_ssize_t n, double* sums) noexcept nogil:
+    """:func:`add_by_council` of ``m`` entries (councils >= 0; those at or beyond ``n`` left out):
+    this call's weights summed per council in order (in ``sums``, n scratch), then added to
+    ``total``; one added to ``heads`` (if not NULL) per entry. Nothing happens for no entries (as
+    the recorder skips the call)."""
+    cdef Py_ssize_t i, c
+    if m == 0:
+        return
+    for c in range(n):
+        sums[c] = 0.0
+    for i in range(m):
+        if council[i] < n:
+            sums[council[i]] += weight[i]
+    for c in range(n):
+        total[c] += sums[c]
+    if heads != NULL:
+        for i in range(m):
+            if council[i] < n:
+                heads[council[i]] += 1.0
+
+
+cdef Py_ssize_t _pick_status(const int8_t* status, Py_ssize_t n, int8_t code, double probability, uint64_t high,
+                             uint64_t key, int64_t* out) noexcept nogil:
+    """Slots below n with status ``code`` whose draw falls below ``probability``, ascending, into
+    ``out`` (room for n); returns their number (-1 if out of memory). The slots with the status are
+    listed first, then drawn for in one loop (eight at a time with AVX-512), then kept or not."""
+    cdef Py_ssize_t base, q, k = 0, kept = 0
+    cdef uint64_t mask
+    for base in range(0, n, 64):
+        mask = _status_mask(status, base, n, code)
+        while mask:
+            out[k] = base + __builtin_ctzll(mask)
+            mask &= mask - 1
+            k += 1
+    if k == 0:
+        return 0
+    cdef double* u = <double*> malloc(k * sizeof(double))
+    if u == NULL:
+        return -1
+    _draw_ids(out, k, high, key, u)
+    for q in range(k):
+        out[kept] = out[q]
+        kept += u[q] < probability
+    free(u)
+    return kept
+
+
+def _check_flows(Py_ssize_t n, *rows):
+    for row in rows:
+        if row is not None and row.shape[0] != n:
+            raise ValueError(f"a flow row has {row.shape[0]} councils, expected {n}")
+
+
+def end_placements(tuple columns, int32_t never, Py_ssize_t used, double probability, double convert_prob,
+                   double leave_prob, const int64_t[::1] capacity, const double[::1] golden_hello, int64_t tick,
+                   uint64_t end_key, uint64_t kind_key, double[::1] ended_fte, double[::1] ended_heads,
+                   double[::1] starters_fte, double[::1] starters_heads, double[::1] golden_spend):
+    """Agency placements that end this month, and what each worker then does (see sim.kernels):
+    picked, recorded, rationed and edited in one call. Returns the slots that ended."""
+    cdef Columns c = _columns(columns, never)
+    cdef Py_ssize_t i, j, k, m, n_conv = 0, n_flow = ended_fte.shape[0]
+    cdef int64_t s, e
+    cdef uint64_t high = <uint64_t>(tick + 1) << 44
+    cdef int failed = 0
+    _check_flows(n_flow, ended_heads, starters_fte, starters_heads, golden_spend)
+    if not 0 <= used <= c.n:
+        raise IndexError(f"{used} slots in use of {c.n}")
+    ending_arr = np.empty(used, dtype=np.int64)
+    cdef int64_t[::1] ending = ending_arr
+    with nogil:
+        k = _pick_status(c.status, used, AGENCY, probability, high, end_key, &ending[0]) if used else 0
+    if k < 0:
+        raise MemoryError()
+    if k == 0:
+        return ending_arr[:0].copy()
+    for j in range(k):
+        if not 0 <= c.employer[ending[j]] < capacity.shape[0]:
+            raise IndexError(f"employer {c.employer[ending[j]]} of slot {ending[j]} out of range")
+        if c.employer[ending[j]] >= golden_hello.shape[0]:
+            raise IndexError(f"employer {c.employer[ending[j]]} beyond the golden hellos")
+    council_arr, weight_arr, v_arr = np.empty(k, dtype=np.int64), np.empty(k), np.empty(k)
+    want_council_arr, want_v_arr, want_pos_arr = np.empty(k, dtype=np.int64), np.empty(k), np.empty(k, dtype=np.int64)
+    accepted_arr, fate_arr, sums_arr = np.empty(k, dtype=np.uint8), np.empty(k, dtype=np.uint8), np.empty(n_flow)
+    cdef int64_t[::1] council = council_arr, want_council = want_council_arr, want_pos = want_pos_arr
+    cdef double[::1] weight = weight_arr, v = v_arr, want_v = want_v_arr, sums = sums_arr
+    cdef uint8_t[::1] accepted = accepted_arr, fate = fate_arr  # fate: 0 pool, 1 converts, 2 leaves
+    with nogil:
+        for j in range(k):
+            council[j] = c.employer[ending[j]]
+            weight[j] = <double>c.fte[ending[j]]
+        _add_flow(&council[0], &weight[0], k, &ended_fte[0], &ended_heads[0], n_flow, &sums[0])
+        _draw_ids(&ending[0], k, high, kind_key, &v[0])
+        m = 0
+        for j in range(k):
+            fate[j] = 0
+            if v[j] < convert_prob:  # wants to convert: rationed by the council's vacancies
+                want_council[m], want_v[m], want_pos[m] = council[j], v[j], j
+                m += 1
+            elif v[j] < leave_prob:
+                fate[j] = 2
+        if m:
+            failed = _ration(&want_council[0], &want_v[0], m, &capacity[0], capacity.shape[0], &accepted[0])
+        if not failed:
+            for i in range(m):
+                if accepted[i]:
+                    fate[want_pos[i]] = 1
+            for j in range(k):  # the converts' councils, FTE and golden hellos, in order
+                if fate[j] == 1:
+                    want_council[n_conv], want_v[n_conv] = council[j], weight[j]
+                    n_conv += 1
+            _add_flow(&want_council[0], &want_v[0], n_conv, &starters_fte[0], &starters_heads[0], n_flow, &sums[0])
+            for i in range(n_conv):
+                want_v[i] = golden_hello[want_council[i]]
+            _add_flow(&want_council[0], &want_v[0], n_conv, &golden_spend[0], NULL, n_flow, &sums[0])
+            for j in range(k):
+                s = ending[j]
+                if fate[j] == 1:
+                    c.status[s], c.tenure[s], c.hired_tick[s] = PERM, 0, <int32_t>tick
+                elif fate[j] == 2:
+                    _release_slot(&c, s)
+                else:
+                    c.status[s], c.employer[s], c.tenure[s] = POOL, -1, 0
+    if failed:
+        raise MemoryError()
+    return ending_arr[:k].copy()
+
+
+def release_surplus(tuple columns, int32_t never, Py_ssize_t used, const uint8_t[::1] flagged,
+                    const int64_t[::1] keep, int64_t tick, uint64_t key, double[::1] ended_fte,
+                    double[::1] ended_heads):
+    """Placements ended at councils with too many (see sim.kernels): those at flagged councils beyond
+    the ``keep`` with the lowest draws go back to the pool. Returns their slots."""
+    cdef Columns c = _columns(columns, never)
+    cdef Py_ssize_t base, i, j, k = 0, n_out = 0, n_flow = ended_fte.shape[0], a = flagged.shape[0]
+    cdef uint64_t mask, high = <uint64_t>(tick + 1) << 44
+    cdef int failed = 0, bad = 0
+    cdef int64_t e
+    _check_flows(n_flow, ended_heads)
+    if not 0 <= used <= c.n:
+        raise IndexError(f"{used} slots in use of {c.n}")
+    if keep.shape[0] < a:
+        raise IndexError(f"{a} councils flagged but {keep.shape[0]} to keep")
+    placed_arr = np.empty(used, dtype=np.int64)
+    cdef int64_t[::1] placed = placed_arr
+    with nogil:
+        for base in range(0, used, 64):
+            mask = _status_mask(c.status, base, used, AGENCY)
+            while mask:
+                i = base + __builtin_ctzll(mask)
+                mask &= mask - 1
+                e = c.employer[i]
+                if not 0 <= e < a:
+                    bad = 1
+                    continue
+                placed[k] = i
+                k += flagged[e] != 0
+    if bad:
+        raise IndexError("a placed agency worker's employer is outside the flagged councils")
+    if k == 0:
+        return placed_arr[:0].copy()
+    council_arr, u_arr, weight_arr = np.empty(k, dtype=np.int64), np.empty(k), np.empty(k)
+    accepted_arr, sums_arr = np.empty(k, dtype=np.uint8), np.empty(n_flow)
+    cdef int64_t[::1] council = council_arr
+    cdef double[::1] u = u_arr, weight = weight_arr, sums = sums_arr
+    cdef uint8_t[::1] accepted = accepted_arr
+    with nogil:
+        for j in range(k):
+            council[j] = c.employer[placed[j]]
+        _draw_ids(&placed[0], k, high, key, &u[0])
+        failed = _ration(&council[0], &u[0], k, &keep[0], a, &accepted[0])
+        if not failed:
+            for j in range(k):  # those not kept, in order (over the arrays already read)
+                if not accepted[j]:
+                    placed[n_out], council[n_out], weight[n_out] = placed[j], council[j], <double>c.fte[placed[j]]
+                    n_out += 1
+            _add_flow(&council[0], &weight[0], n_out, &ended_fte[0], &ended_heads[0], n_flow, &sums[0])
+            for j in range(n_out):
+                c.status[placed[j]], c.employer[placed[j]], c.tenure[placed[j]] = POOL, -1, 0
+    if failed:
+        raise MemoryError()
+    return placed_arr[:n_out].copy()
+
+
+def pool_placements(tuple columns, int32_t never, const int64_t[::1] pool, int64_t tick, uint64_t order_key,
+                    const int64_t[:, ::1] reach, const int64_t[::1] wanted, int rounds, double[::1] placed_fte,
+                    double[::1] placed_heads):
+    """Agency workers between placements (``pool``) put in a stable random order, matched to the posts
+    councils want (:func:`_place_pool`), placed and recorded (see sim.kernels). Returns (placed slots,
+    posts filled per council)."""
+    cdef Columns c = _columns(columns, never)
+    cdef Py_ssize_t j, n = pool.shape[0], a = wanted.shape[0], n_flow = placed_fte.shape[0]
+    cdef uint64_t high = <uint64_t>(tick + 1) << 44
+    _check_flows(n_flow, placed_heads)
+    for j in range(n):
+        if not 0 <= pool[j] < c.n:
+            raise IndexError(f"slot {pool[j]} out of range 0..{c.n - 1}")
+    u_arr, order_arr = np.empty(n), np.empty(2 * n + 1, dtype=np.int64)
+    sorted_arr = np.empty(n, dtype=np.int64)
+    cdef double[::1] u = u_arr
+    cdef int64_t[::1] order = order_arr, ordered = sorted_arr
+    if n:
+        with nogil:
+            _draw_ids(&pool[0], n, high, order_key, &u[0])
+            for j in range(n):
+                order[j] = j
+            _sort_by_key(&order[0], &order[n], n, &u[0])
+            for j in range(n):
+                ordered[j] = pool[order[j]]
+    placed_arr, where_arr = _place_pool(ordered, columns[2], reach, wanted, rounds)
+    cdef int64_t[::1] placed = placed_arr, where = where_arr
+    cdef Py_ssize_t k = placed.shape[0]
+    filled_arr, weight_arr, sums_arr = np.zeros(a, dtype=np.int64), np.empty(k), np.empty(n_flow)
+    cdef int64_t[::1] filled = filled_arr
+    cdef double[::1] weight = weight_arr, sums = sums_arr
+    if k:
+        with nogil:
+            for j in range(k):
+                c.status[placed[j]], c.employer[placed[j]], c.tenure[placed[j]] = AGENCY, <int16_t>where[j], 0
+                weight[j] = <double>c.fte[placed[j]]
+                filled[where[j]] += 1
+            _add_flow(&where[0], &weight[0], k, &placed_fte[0], &placed_heads[0], n_flow, &sums[0])
+    return placed_arr, filled_arr
+
+
+def external_cover(const int64_t[::1] wanted, const int64_t[::1] filled, double probability, int64_t shift,
+                   int64_t tick, uint64_t key):
+    """Councils of the posts still uncovered (post k of council c, for filled[c] <= k < wanted[c], with
+    the id ``c << shift | k``) whose draw falls below ``probability`` (see sim.kernels)."""
+    cdef Py_ssize_t c, k, total = 0, n = 0
+    cdef uint64_t high = <uint64_t>(tick + 1) << 44
+    if filled.shape[0] < wanted.shape[0]:
+        raise IndexError(f"{wanted.shape[0]} councils want posts but {filled.shape[0]} have fills")
+    for c in range(wanted.shape[0]):
+        if wanted[c] > 0:
+            total += wanted[c]
+            if wanted[c] > (1 << shift) or (c << shift) >= 2**51:
+                raise ValueError(f"post ids too large for the draws (council {c}, shift {shift})")
+    out_arr = np.empty(total, dtype=np.int64)
+    cdef int64_t[::1] out = out_arr
+    with nogil:
+        for c in range(wanted.shape[0]):
+            for k in range(max(filled[c], 0), wanted[c]):
+                out[n] = c
+                n += _draw((<uint64_t>((c << shift) | k) << 12) | high, key) < probability
+    return out_arr[:n].copy()
+
+
+def move_outcomes(const int64_t[::1] pick, const int64_t[::1] slots, const int64_t[:, ::1] option,
+                  int64_t agency_col, const int16_t[::1] employer, const float[::1] fte, const uint8_t[::1] active,
+                  const int64_t[::1] capacity, const double[::1] golden_hello, int64_t tick, uint64_t priority_key,
+                  double[::1] boundary_credit, double[::1] council_fte, double[::1] council_heads,
+                  double[::1] outside_fte, double[::1] outside_heads, double[::1] starters_fte,
+                  double[::1] starters_heads, double[::1] golden_spend, double[::1] agency_fte,
+                  double[::1] agency_heads):
+    """The searchers' picks turned into moves (see sim.kernels): those to a council rationed by its
+    places, the flows and spending recorded, the boundary councils' places used. Returns (movers,
+    their origins, destinations and FTEs, whether each stays in the region, the slots going into
+    agency work)."""
+    cdef Py_ssize_t i, j, m = 0, k = 0, n_ag = 0, n_in = 0, n = slots.shape[0], n_flow = council_fte.shape[0]
+    cdef Py_ssize_t n_all = capacity.shape[0], width = option.shape[1]
+    cdef int64_t p, d, s
+    cdef uint64_t high = <uint64_t>(tick + 1) << 44
+    cdef int failed = 0, inside_flag
+    _check_flows(n_flow, council_heads, outside_fte, outside_heads, starters_fte, starters_heads, golden_spend,
+                 agency_fte, agency_heads)
+    if pick.shape[0] != n or option.shape[0] != n:
+        raise ValueError(f"{n} searchers but {pick.shape[0]} picks and {option.shape[0]} option rows")
+    if active.shape[0] < n_all or golden_hello.shape[0] < n_all or boundary_credit.shape[0] < n_all:
+        raise IndexError(f"council tables shorter than the {n_all} councils")
+    for i in range(n):
+        if not 0 <= slots[i] < min(employer.shape[0], fte.shape[0]):
+            raise IndexError(f"slot {slots[i]} out of range")
+        p = pick[i]
+        if 0 < p < agency_col:
+            if p - 1 >= width or not 0 <= option[i, p - 1] < n_all:
+                raise IndexError(f"pick {p} of searcher {i} is not a council")
+            m += 1
+        elif p == agency_col and not 0 <= employer[slots[i]] < n_all:
+            raise IndexError(f"employer {employer[slots[i]]} of slot {slots[i]} out of range")
+    cand_arr, dest_arr, prio_arr, ids_arr = (np.empty(m, dtype=np.int64), np.empty(m, dtype=np.int64), np.empty(m),
+                                             np.empty(m, dtype=np.int64))
+    accepted_arr, count_arr, sums_arr = np.empty(m, dtype=np.uint8), np.zeros(n_all, dtype=np.int64), np.empty(n_flow)
+    movers_arr, origin_arr, to_arr = np.empty(m, dtype=np.int64), np.empty(m, dtype=np.int64), np.empty(m, dtype=np.int64)
+    weight_arr, inside_arr, agency_arr = np.empty(m), np.empty(m, dtype=np.uint8), np.empty(n, dtype=np.int64)
+    council_arr, value_arr = np.empty(max(m, n), dtype=np.int64), np.empty(max(m, n))
+    cdef int64_t[::1] cand = cand_arr, dest = dest_arr, ids = ids_arr, count = count_arr, movers = movers_arr
+    cdef int64_t[::1] origin = origin_arr, to = to_arr, ag = agency_arr, council = council_arr
+    cdef double[::1] prio = prio_arr, sums = sums_arr, weight = weight_arr, value = value_arr
+    cdef uint8_t[::1] accepted = accepted_arr, inside = inside_arr
+    with nogil:
+        for i in range(n):
+            p = pick[i]
+            if 0 < p < agency_col:
+                cand[k], dest[k], ids[k] = i, option[i, p - 1], slots[i]
+                k += 1
+        if m:
+            _draw_ids(&ids[0], m, high, priority_key, &prio[0])
+            failed = _ration(&dest[0], &prio[0], m, &capacity[0], n_all, &accepted[0])
+        if not failed:
+            k = 0
+            for j in range(m):
+                if accepted[j]:
+                    s = slots[cand[j]]
+                    d = dest[j]
+                    movers[k], origin[k], to[k], weight[k] = s, employer[s], d, <double>fte[s]
+                    inside[k] = active[d] != 0
+                    if not inside[k]:
+                        count[d] += 1
+                    k += 1
+            for d in range(n_all):
+                if count[d]:
+                    boundary_credit[d] -= <double>count[d]
+            # leavers to a council in the region, and out of it (by origin); starters (by destination)
+            for inside_flag in range(2):
+                n_in = 0
+                for j in range(k):
+                    if inside[j] == (1 - inside_flag):
+                        council[n_in], value[n_in] = origin[j], weight[j]
+                        n_in += 1
+                if inside_flag == 0:
+                    _add_flow(&council[0], &value[0], n_in, &council_fte[0], &council_heads[0], n_flow, &sums[0])
+                else:
+                    _add_flow(&council[0], &value[0], n_in, &outside_fte[0], &outside_heads[0], n_flow, &sums[0])
+            n_in = 0
+            for j in range(k):
+                if inside[j]:
+                    council[n_in], value[n_in] = to[j], weight[j]
+                    n_in += 1
+            _add_flow(&council[0], &value[0], n_in, &starters_fte[0], &starters_heads[0], n_flow, &sums[0])
+            for j in range(n_in):
+                value[j] = golden_hello[council[j]]
+            _add_flow(&council[0], &value[0], n_in, &golden_spend[0], NULL, n_flow, &sums[0])
+            for i in range(n):  # into agency work
+                if pick[i] == agency_col:
+                    s = slots[i]
+                    ag[n_ag], council[n_ag], value[n_ag] = s, employer[s], <double>fte[s]
+                    n_ag += 1
+            _add_flow(&council[0], &value[0], n_ag, &agency_fte[0], &agency_heads[0], n_flow, &sums[0])
+    if failed:
+        raise MemoryError()
+    return (movers_arr[:k].copy(), origin_arr[:k].copy(), to_arr[:k].copy(), weight_arr[:k].copy(),
+            inside_arr[:k].copy().view(bool), agency_arr[:n_ag].copy())
+
+
+def settle_moves(tuple columns, int32_t never, const int64_t[::1] movers, const int64_t[::1] destination,
+                 const uint8_t[::1] inside, int64_t tick):
+    """Movers take up their posts: those staying in the region change employer (tenure 0, hired and
+    left a permanent post this month); those leaving it are released (see sim.kernels)."""
+    cdef Columns c = _columns(columns, never)
+    cdef Py_ssize_t j, s, n = movers.shape[0]
+    if destination.shape[0] != n or inside.shape[0] != n:
+        raise ValueError("movers, destinations and flags differ in length")
+    for j in range(n):
+        if not 0 <= movers[j] < c.n:
+            raise IndexError(f"slot {movers[j]} out of range 0..{c.n - 1}")
+    with nogil:
+        for j in range(n):
+            s = movers[j]
+            if inside[j]:
+                c.employer[s], c.tenure[s] = <int16_t>destination[j], 0
+                c.hired_tick[s], c.left_perm_tick[s] = <int32_t>tick, <int32_t>tick
+            else:
+                _release_slot(&c, s)
+
+
+def to_pool(tuple columns, int32_t never, const int64_t[::1] slots, object left_tick):
+    """Workers back in (or into) the agency pool: status POOL, no employer, tenure 0, and the month
+    they left a permanent post ``left_tick`` unless it is None (see sim.kernels)."""
+    cdef Columns c = _columns(columns, never)
+    cdef Py_ssize_t j, s, n = slots.shape[0]
+    cdef bint set_left = left_tick is not None
+    cdef int32_t left = <int32_t>left_tick if set_left else 0
+    for j in range(n):
+        if not 0 <= slots[j] < c.n:
+            raise IndexError(f"slot {slots[j]} out of range 0..{c.n - 1}")
+    with nogil:
+        for j in range(n):
+            s = slots[j]
+            c.status[s], c.employer[s], c.tenure[s] = POOL, -1, 0
+            if set_left:
+                c.left_perm_tick[s] = left

@@ -238,13 +238,11 @@ def ration(destination: np.ndarray, priority: np.ndarray, capacity: np.ndarray) 
     (lowest first). Returns a boolean mask over applicants."""
     if destination.size == 0:
         return np.zeros(0, dtype=bool)
-    order = np.lexsort((priority, destination))
     if _use_compiled:
-        accepted = np.zeros(destination.size, dtype=np.uint8)
-        _compiled.ration_sorted(order, np.ascontiguousarray(destination, dtype=np.int64),
-                                np.ascontiguousarray(capacity, dtype=np.int64), np.zeros(capacity.size, np.int64),
-                                accepted)
-        return accepted.view(bool)
+        return _compiled.ration(np.ascontiguousarray(destination, dtype=np.int64),
+                                np.ascontiguousarray(priority, dtype=float),
+                                np.ascontiguousarray(capacity, dtype=np.int64))
+    order = np.lexsort((priority, destination))
     d_sorted = destination[order]
     first = np.r_[0, np.flatnonzero(d_sorted[1:] != d_sorted[:-1]) + 1]
     group_start = np.repeat(first, np.diff(np.r_[first, d_sorted.size]))
@@ -471,3 +469,181 @@ def post_ids(counts: np.ndarray, shift: int) -> tuple[np.ndarray, np.ndarray]:
     council = np.repeat(np.arange(counts.size), counts)
     k = np.arange(council.size) - np.repeat(np.cumsum(counts) - counts, counts)
     return council, (council << shift) | k
+
+
+# ---- whole decisions: pick, ration, record the flows and edit the worker columns in one call ------
+# ``columns`` is the tuple of every worker column, writable, in the order of sim.workers.COLUMNS
+# (:meth:`sim.workers.WorkerTable.columns`), ``never`` the empty value of the tick columns; the caller
+# notes the slots returned for the stock tally. Flows are (FTE row, heads row) pairs of the recorder's
+# open month, spending one row; each is added to as :func:`add_by_council` does, one call per flow.
+def release_columns(slots: np.ndarray, columns: tuple[np.ndarray, ...], never: int) -> None:
+    """Empty ``slots`` in every column (:meth:`sim.workers.WorkerTable.release` without the note)."""
+    if _use_compiled:
+        release(slots, *columns, never)
+        return
+    from .workers import COLUMNS  # (sim.workers imports this module)
+
+    for column, (name, (_, empty)) in zip(columns, COLUMNS.items(), strict=True):
+        column[slots] = never if name in ("left_perm_tick", "hired_tick") else empty
+
+
+def end_placements(columns: tuple[np.ndarray, ...], never: int, used: int, probability: float, convert_prob: float,
+                   leave_prob: float, capacity: np.ndarray, golden_hello: np.ndarray, tick: int, end_key: np.uint64,
+                   kind_key: np.uint64, ended: tuple[np.ndarray, np.ndarray], starters: tuple[np.ndarray, np.ndarray],
+                   golden_spend: np.ndarray) -> np.ndarray:
+    """Agency placements that end this month (slots below ``used`` placed as agency staff whose draw
+    of stream ``end_key`` falls below ``probability``), recorded in ``ended``, and what each worker
+    does next, by one draw of ``kind_key``: below ``convert_prob``, takes a permanent post at the
+    council if it has a place (``capacity`` per council, lowest draws first: :func:`ration`; recorded
+    in ``starters``, with the council's golden hello in ``golden_spend``); else below ``leave_prob``,
+    leaves the profession (released); else returns to the pool. Returns the slots that ended."""
+    if _use_compiled:
+        return _compiled.end_placements(columns, never, used, probability, convert_prob, leave_prob,
+                                        np.ascontiguousarray(capacity, dtype=np.int64), golden_hello, tick, end_key,
+                                        kind_key, *ended, *starters, golden_spend)
+    status, employer, _, _, _, tenure, fte, _, _, hired_tick = columns
+    ending = status_pick(status[:used], AGENCY, probability, tick, end_key)
+    if ending.size == 0:
+        return ending
+    council = employer[ending].astype(np.intp)
+    f = fte[ending].astype(float)
+    add_by_council(council, f, *ended)
+    v = uniform(ending, tick, kind_key)
+    wants = v < convert_prob
+    idx = np.flatnonzero(wants)
+    converts = np.zeros(ending.size, dtype=bool)
+    converts[idx[ration(council[idx], v[idx], capacity)]] = True
+    leaves = ~wants & (v < leave_prob)
+    if converts.any():
+        add_by_council(council[converts], f[converts], *starters)
+        add_by_council(council[converts], golden_hello[council[converts]], golden_spend)
+    who = ending[converts]
+    status[who], tenure[who], hired_tick[who] = PERM, 0, tick
+    release_columns(ending[leaves], columns, never)
+    back = ending[~converts & ~leaves]
+    status[back], employer[back], tenure[back] = POOL, -1, 0
+    return ending
+
+
+def release_surplus(columns: tuple[np.ndarray, ...], never: int, used: int, flagged: np.ndarray, keep: np.ndarray,
+                    tick: int, key: np.uint64, ended: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Placements that end because their council has more than it wants: of the agency staff placed
+    (slots below ``used``) at councils ``flagged`` (bool per council), each council keeps ``keep[c]``,
+    those with the lowest draws of stream ``key`` (:func:`ration`); the others return to the pool,
+    recorded in ``ended``. Returns their slots."""
+    if _use_compiled:
+        return _compiled.release_surplus(columns, never, used, np.ascontiguousarray(flagged, dtype=bool).view(np.uint8),
+                                         np.ascontiguousarray(keep, dtype=np.int64), tick, key, *ended)
+    status, employer, _, _, _, tenure, fte, _, _, _ = columns
+    placed = placed_at(status[:used], employer[:used], AGENCY, flagged)
+    council = employer[placed].astype(np.intp)
+    kept = ration(council, uniform(placed, tick, key), keep)
+    out = placed[~kept]
+    if out.size:
+        add_by_council(council[~kept], fte[out].astype(float), *ended)
+    status[out], employer[out], tenure[out] = POOL, -1, 0
+    return out
+
+
+def pool_placements(columns: tuple[np.ndarray, ...], never: int, pool: np.ndarray, tick: int, order_key: np.uint64,
+                    reach: np.ndarray, wanted: np.ndarray, rounds: int, placed_flow: tuple[np.ndarray, np.ndarray]
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Agency workers between placements (slots ``pool``) put in a stable random order (their draws
+    of stream ``order_key``, ascending) and matched to the posts each council wants
+    (:func:`place_pool`, within reach of their homes); the placed take their posts, recorded in
+    ``placed_flow``. Returns (placed slots, posts filled per council)."""
+    if _use_compiled:
+        return _compiled.pool_placements(columns, never, np.ascontiguousarray(pool, dtype=np.int64), tick, order_key,
+                                         reach, np.ascontiguousarray(wanted, dtype=np.int64), rounds, *placed_flow)
+    status, employer, home, _, _, tenure, fte, _, _, _ = columns
+    pool = pool[np.argsort(uniform(pool, tick, order_key), kind="stable")]
+    placed, where = place_pool(pool, home, reach, wanted, rounds)
+    status[placed], employer[placed], tenure[placed] = AGENCY, where, 0
+    if where.size:
+        add_by_council(where, fte[placed].astype(float), *placed_flow)
+    return placed, np.bincount(where, minlength=wanted.size)[: wanted.size]
+
+
+def external_cover(wanted: np.ndarray, filled: np.ndarray, probability: float, shift: int, tick: int,
+                   key: np.uint64) -> np.ndarray:
+    """Councils of the posts still uncovered after the pool's placements (post k of council c, with
+    the stable id ``c << shift | k``, is uncovered if ``filled[c] <= k < wanted[c]``) that are covered
+    from outside the region: their draw of stream ``key`` falls below ``probability``."""
+    if _use_compiled:
+        return _compiled.external_cover(np.ascontiguousarray(wanted, dtype=np.int64),
+                                        np.ascontiguousarray(filled, dtype=np.int64), probability, shift, tick, key)
+    council, ids = post_ids(wanted, shift)
+    rest = (ids & ((1 << shift) - 1)) >= filled[council]
+    return council[rest][uniform(ids[rest], tick, key) < probability]
+
+
+def move_outcomes(pick: np.ndarray, slots: np.ndarray, option: np.ndarray, employer: np.ndarray,
+                  fte: np.ndarray, active: np.ndarray, capacity: np.ndarray, golden_hello: np.ndarray, tick: int,
+                  priority_key: np.uint64, boundary_credit: np.ndarray, council_flow: tuple[np.ndarray, np.ndarray],
+                  outside_flow: tuple[np.ndarray, np.ndarray], starters_flow: tuple[np.ndarray, np.ndarray],
+                  golden_spend: np.ndarray, agency_flow: tuple[np.ndarray, np.ndarray]
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """What the searchers ``slots`` picked (columns of :func:`option_table`: 0 stay, the last agency
+    work, the others the council ``option[i, pick - 1]``) turned into moves: those to a council are
+    rationed by its places (``capacity``, lowest draws of stream ``priority_key`` first:
+    :func:`ration`); each accepted move to a council outside the region (not ``active``) uses one of
+    its ``boundary_credit``. Recorded: leavers to a council in the region (``council_flow``) and out
+    of it (``outside_flow``) by origin, starters by destination with its golden hello, and leavers into
+    agency work (``agency_flow``). Returns (movers, their origins, destinations and FTEs, whether each
+    stays in the region, the slots going into agency work)."""
+    agency_col = option.shape[1] + 1
+    if _use_compiled:
+        return _compiled.move_outcomes(np.ascontiguousarray(pick, dtype=np.int64),
+                                       np.ascontiguousarray(slots, dtype=np.int64),
+                                       np.ascontiguousarray(option, dtype=np.int64), agency_col, employer, fte,
+                                       np.ascontiguousarray(active, dtype=bool).view(np.uint8),
+                                       np.ascontiguousarray(capacity, dtype=np.int64), golden_hello, tick, priority_key,
+                                       boundary_credit, *council_flow, *outside_flow, *starters_flow, golden_spend,
+                                       *agency_flow)
+    origin = employer[slots].astype(np.int64)
+    f_all = fte[slots].astype(float)
+    idx = np.flatnonzero((pick > 0) & (pick < agency_col))
+    dest = option[idx, pick[idx] - 1].astype(np.int64)
+    ok = ration(dest, uniform(slots[idx], tick, priority_key), capacity)
+    idx, d = idx[ok], dest[ok]
+    inside = active[d]
+    boundary_credit -= np.bincount(d[~inside], minlength=boundary_credit.size)
+    o, f = origin[idx], f_all[idx]
+    for where, weight, flow in ((o[inside], f[inside], council_flow), (o[~inside], f[~inside], outside_flow),
+                                (d[inside], f[inside], starters_flow)):
+        if where.size:
+            add_by_council(where, weight, *flow)
+    if inside.any():
+        add_by_council(d[inside], golden_hello[d[inside]], golden_spend)
+    ag = np.flatnonzero(pick == agency_col)
+    if ag.size:
+        add_by_council(origin[ag], f_all[ag], *agency_flow)
+    return slots[idx].astype(np.int64), o, d, f, inside, slots[ag].astype(np.int64)
+
+
+def settle_moves(columns: tuple[np.ndarray, ...], never: int, movers: np.ndarray, destination: np.ndarray,
+                 inside: np.ndarray, tick: int) -> None:
+    """Movers take up their posts: those staying in the region change employer to ``destination``
+    (tenure 0, hired and left a permanent post at ``tick``); the others leave the region (released)."""
+    if _use_compiled:
+        _compiled.settle_moves(columns, never, np.ascontiguousarray(movers, dtype=np.int64),
+                               np.ascontiguousarray(destination, dtype=np.int64),
+                               np.ascontiguousarray(inside, dtype=bool).view(np.uint8), tick)
+        return
+    _, employer, _, _, _, tenure, _, _, left_perm_tick, hired_tick = columns
+    stay = movers[inside]
+    employer[stay], tenure[stay], hired_tick[stay] = destination[inside], 0, tick
+    left_perm_tick[movers] = tick
+    release_columns(movers[~inside], columns, never)
+
+
+def to_pool(columns: tuple[np.ndarray, ...], never: int, slots: np.ndarray, left_tick: int | None = None) -> None:
+    """Workers ``slots`` into the agency pool: status POOL, no employer, tenure 0 (and, unless
+    ``left_tick`` is None, the month they left a permanent post)."""
+    if _use_compiled:
+        _compiled.to_pool(columns, never, np.ascontiguousarray(slots, dtype=np.int64), left_tick)
+        return
+    status, employer, _, _, _, tenure, _, _, left_perm_tick, _ = columns
+    status[slots], employer[slots], tenure[slots] = POOL, -1, 0
+    if left_tick is not None:
+        left_perm_tick[slots] = left_tick

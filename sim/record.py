@@ -65,6 +65,14 @@ class Recorder:
         if council.size:
             kernels.add_by_council(council, amount, self._spend[kind])
 
+    def flow_row(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
+        """This month's (FTE, heads) rows of flow ``kind``, for a kernel that records into them."""
+        return self._flow_fte[kind], self._flow[kind]
+
+    def spend_row(self, kind: str) -> np.ndarray:
+        """This month's row of spending ``kind``, for a kernel that records into it."""
+        return self._spend[kind]
+
     def moves(self, origin: np.ndarray, destination: np.ndarray, fte: np.ndarray) -> None:
         """Record moves between councils (destination may be a boundary council, >= n)."""
         if origin.size:

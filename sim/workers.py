@@ -61,6 +61,7 @@ class WorkerTable:
 
     def _expose(self) -> None:
         """The columns as attributes: the tallied ones as read-only views."""
+        self._column_tuple = tuple(self._columns.values())
         for name, column in self._columns.items():
             if name in TALLIED:
                 column = column.view()
@@ -81,6 +82,15 @@ class WorkerTable:
         """The named columns, writable, for a kernel that writes the slots ``changed`` (noted)."""
         self._note(changed)
         return tuple(self._columns[name] for name in names)
+
+    def columns(self) -> tuple[np.ndarray, ...]:
+        """Every column, writable, in the order of ``COLUMNS``, for a kernel that decides which slots
+        it writes (:mod:`sim.kernels`' whole decisions); the caller notes them (:meth:`note`)."""
+        return self._column_tuple
+
+    def note(self, slots: np.ndarray) -> None:
+        """Note slots whose tallied columns a kernel wrote (see :meth:`columns`)."""
+        self._note(slots)
 
     def _note(self, slots: np.ndarray) -> None:
         """Note slots whose tallied columns are being written (and raise the high-water mark)."""

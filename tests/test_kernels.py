@@ -13,7 +13,7 @@ from sim.model import WorkforceModel
 from sim.phases.exits import hazard_table
 from sim.phases.moves import search_rate_table
 from sim.scenario import Scenario
-from sim.workers import AGENCY, FREE, PERM, POOL, WorkerTable
+from sim.workers import AGENCY, FREE, NEVER, PERM, POOL, WorkerTable
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "experiments" / "scenarios"
 
@@ -24,14 +24,21 @@ def both(fn, *args):
     array arguments (some kernels write into them); returns both results and both argument lists."""
     out = []
     for numpy_only in (False, True):
-        copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+        copies = [_copy(a) for a in args]
         with kernels.numpy_only(numpy_only):
             out.append((fn(*copies), copies))
     return out
 
 
+def _copy(a):
+    """A copy of an array, or of a tuple of arrays (the worker columns, a flow's rows)."""
+    if isinstance(a, np.ndarray):
+        return a.copy()
+    return tuple(_copy(x) for x in a) if isinstance(a, tuple) else a
+
+
 def same(a, b) -> bool:
-    if isinstance(a, tuple):
+    if isinstance(a, (tuple, list)):
         return all(same(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, np.ndarray):
         return a.shape == b.shape and np.array_equal(a, b)
@@ -418,3 +425,125 @@ def test_whole_runs_are_the_same_with_and_without_the_compiled_kernels(scenario)
     assert all(np.array_equal(x, y) for x, y in zip(a.od, b.od, strict=True))
     for col in ("status", "employer", "home", "pq_months", "tenure", "fte", "taste_pay"):
         assert np.array_equal(getattr(runs[0].workers, col), getattr(runs[1].workers, col))
+
+
+def _flow(rng, n):
+    """A flow's (FTE, heads) rows with sums already in them (so the order of additions shows)."""
+    return rng.uniform(0, 1e5, n), rng.integers(0, 50, n).astype(float)
+
+
+def test_rationing_is_the_same_with_ties_and_unusual_priorities():
+    """Rationing sorts by priority (a bucket sort for draws in [0, 1), a merge sort otherwise) and
+    then by destination: ties (kept in applicant order), NaN (last), priorities outside [0, 1),
+    destinations with one applicant or hundreds, and capacities of 0, some, and more than enough."""
+    rng = np.random.default_rng(11)
+    for n, spread in ((5, 3), (40, 2), (33, 1), (3000, 50), (3000, 3)):
+        destination = rng.integers(0, spread, n)
+        capacity = rng.integers(0, max(2, n // spread), spread + 2)
+        for priority in (rng.uniform(size=n), np.round(rng.uniform(size=n), 2), rng.normal(size=n) * 10,
+                         np.where(rng.uniform(size=n) < 0.1, np.nan, rng.uniform(size=n)),
+                         np.where(rng.uniform(size=n) < 0.3, -0.0, 0.0), np.zeros(n) + 1 - 2**-53):
+            (a, _), (b, _) = both(kernels.ration, destination, priority, capacity)
+            assert same(a, b)
+            assert np.array_equal(np.bincount(destination[a], minlength=spread + 2),
+                                  np.minimum(np.bincount(destination, minlength=spread + 2), capacity))
+
+
+def test_agency_placements_end_the_same_way(model):
+    """Placements ending: conversions rationed by the councils' places (binding at some, none at
+    others), leavers and returns to the pool, their flows and golden hellos, and every column."""
+    m, w, rng = model, model.workers, np.random.default_rng(12)
+    n, a = m.councils.n, m.councils.n_active
+    capacity = np.where(rng.uniform(size=n) < 0.3, 0, rng.integers(0, 4, n))
+    golden = np.where(rng.uniform(size=n) < 0.5, 0.0, rng.uniform(0, 5000, n))
+    for probability, convert, leave in ((0.3, 0.4, 0.7), (1.0, 0.9, 0.95), (0.2, 0.0, 0.0)):
+        args = (w.columns(), NEVER, w.used, probability, convert, leave, capacity, golden, 5, np.uint64(1),
+                np.uint64(2), _flow(rng, a), _flow(rng, a), rng.uniform(0, 1e6, a))
+        (ending, x), (ending_b, y) = both(kernels.end_placements, *args)
+        assert same(ending, ending_b) and same(x, y) and ending.size > 20
+        status, employer = x[0][0], x[0][1]
+        assert (w.status[ending] == AGENCY).all() and not np.array_equal(x[11], args[11])
+        converted = ending[status[ending] == PERM]
+        assert (np.bincount(employer[converted], minlength=n) <= capacity).all()
+        if convert > 0:
+            assert converted.size > 0 and (status[ending] == FREE).any() and (status[ending] == POOL).any()
+    (a_out, _), (b_out, _) = both(kernels.end_placements, *args[:3], 0.0, *args[4:])
+    assert a_out.size == b_out.size == 0
+
+
+def test_surplus_placements_end_the_same_way(model):
+    """Councils with more agency staff than they want keep ``keep`` of those placed there (by draw)."""
+    m, w, rng = model, model.workers, np.random.default_rng(13)
+    a = m.councils.n_active
+    flagged = rng.uniform(size=a) < 0.5
+    keep = rng.integers(0, 6, a)
+    (out, x), (out_b, y) = both(kernels.release_surplus, w.columns(), NEVER, w.used, flagged, keep, 5, np.uint64(3),
+                                _flow(rng, a))
+    assert same(out, out_b) and same(x, y) and out.size > 10
+    status, employer = x[0][0], x[0][1]
+    before = np.bincount(w.employer[w.status == AGENCY], minlength=a)
+    after = np.bincount(employer[status == AGENCY], minlength=a)
+    assert np.array_equal(after, np.where(flagged, np.minimum(before, keep), before))
+    (out, _), (out_b, _) = both(kernels.release_surplus, w.columns(), NEVER, w.used, np.zeros(a, bool), keep, 5,
+                                np.uint64(3), _flow(rng, a))
+    assert out.size == out_b.size == 0
+
+
+def test_pool_placements_and_outside_cover_are_the_same(model):
+    """Pool workers in a random order matched to wanted posts, placed and recorded; the posts left
+    uncovered, filled from outside the region by draw."""
+    m, w, rng = model, model.workers, np.random.default_rng(14)
+    a = m.councils.n_active
+    for size in (0, 20, 3000):
+        pool = np.sort(rng.choice(np.flatnonzero(w.status != FREE), size, replace=False))
+        wanted = np.where(rng.uniform(size=a) < 0.3, 0, rng.integers(0, 30, a))
+        ((placed, filled), x), ((placed_b, filled_b), y) = both(
+            kernels.pool_placements, w.columns(), NEVER, pool, 5, np.uint64(4), m.reach, wanted, 3, _flow(rng, a))
+        assert same(placed, placed_b) and same(filled, filled_b) and same(x, y)
+        assert (filled <= wanted).all() and filled.sum() == placed.size and (size < 100 or placed.size > 50)
+        assert (x[0][0][placed] == AGENCY).all() and np.array_equal(np.bincount(x[0][1][placed], minlength=a), filled)
+        filled = np.where(rng.uniform(size=a) < 0.2, wanted + 3, filled)  # more filled than wanted: none left
+        for probability in (0.0, 0.3, 1.0):
+            (outside, _), (outside_b, _) = both(kernels.external_cover, wanted, filled, probability, 20, 5,
+                                                np.uint64(6))
+            assert same(outside, outside_b) and (np.diff(outside) >= 0).all()
+            left = np.maximum(wanted - filled, 0)
+            assert (np.bincount(outside, minlength=a) <= left).all()
+            assert probability < 1 or np.array_equal(np.bincount(outside, minlength=a), left)
+
+
+def test_moves_are_the_same(model):
+    """Searchers' picks turned into moves: rationing by places (binding), moves to boundary councils
+    using their credit, flows, golden hellos and moves into agency work; then the movers settle
+    (changing employer, or released when leaving the region) and agency movers join the pool."""
+    m, w, rng = model, model.workers, np.random.default_rng(15)
+    c = m.councils
+    n, a = c.n, c.n_active
+    assert n > a  # boundary councils
+    slots = np.flatnonzero(w.status == PERM)[::5]
+    council_term = -m.p.b_caseload_per_case * c.current_caseload() + m.p.b_ofsted * c.reputation
+    utility, available, option = kernels.option_table(
+        slots, w.employer, w.home_zone, w.taste_pay, m.reach_zone, m.log_pay(), m.log_pay(True), council_term,
+        m.dist_zone, np.full(n, 0.6), np.ones(n, dtype=bool), np.zeros(slots.size), slots % 3 == 0, m.p.b_pay,
+        m.p.b_commute_per_km, m.p.switching_cost, 0.2, -1.0, 0.3, 6, np.uint64(11))
+    utility[:, 1:] += 2.5  # plenty of movers, some into agency work
+    pick = kernels.logit_choice(utility, available, kernels.uniform(slots, 6, np.uint64(12)))
+    capacity = rng.integers(0, 4, n)
+    active = c.active.copy()
+    golden = np.where(rng.uniform(size=n) < 0.5, 0.0, rng.uniform(0, 5000, n))
+    args = (pick, slots, option, w.employer, w.fte, active, capacity, golden, 6, np.uint64(13),
+            rng.uniform(0, 3, n), _flow(rng, a), _flow(rng, a), _flow(rng, a), rng.uniform(0, 1e6, a), _flow(rng, a))
+    (out, x), (out_b, y) = both(kernels.move_outcomes, *args)
+    assert same(out, out_b) and same(x, y)
+    movers, origin, destination, fte, inside, to_agency = out
+    assert movers.size > 50 and inside.any() and not inside.all() and to_agency.size > 10
+    assert (np.bincount(destination, minlength=n) <= capacity).all()
+    assert np.array_equal(x[10], args[10] - np.bincount(destination[~inside], minlength=n))
+    (_, x), (_, y) = both(kernels.settle_moves, w.columns(), NEVER, movers, destination, inside, 6)
+    assert same(x, y)
+    status, employer = x[0][0], x[0][1]
+    assert (status[movers[~inside]] == FREE).all() and np.array_equal(employer[movers[inside]], destination[inside])
+    for left_tick in (None, 6):
+        (_, x), (_, y) = both(kernels.to_pool, w.columns(), NEVER, to_agency, left_tick)
+        assert same(x, y) and (x[0][0][to_agency] == POOL).all()
+        assert (x[0][8][to_agency] == 6).all() == (left_tick is not None)

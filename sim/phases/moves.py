@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import kernels
-from ..choice import logit_choice, ration
-from ..workers import POOL
+from ..choice import logit_choice
+from ..workers import NEVER
 
 if TYPE_CHECKING:
     from ..model import WorkforceModel
@@ -77,34 +77,19 @@ def moves_phase(m: WorkforceModel) -> None:
         return
     utility, available, option = option_utilities(m, slots)
     pick = logit_choice(utility, available, s.uniform("choice", t, slots))
-    origin = w.employer[slots].astype(np.intp)
-    fte = w.fte[slots].astype(float)
-    agency_col = utility.shape[1] - 1
 
-    # Movers to another council, rationed by the destination's vacancies.
-    to_council = (pick > 0) & (pick < agency_col)
-    idx = np.flatnonzero(to_council)
-    dest = option[idx, pick[idx] - 1]  # the council each of them picked
+    # Movers to another council, rationed by the destination's vacancies (or a boundary council's
+    # places); into agency work, the agency pool (sim.kernels.move_outcomes records the flows).
     capacity = np.floor(np.where(c.active, c.vacancy_fte + 0.5, c.boundary_credit)).astype(np.int64)
-    ok = ration(dest, s.uniform("priority", t, slots[idx]), capacity)
-    idx, d = idx[ok], dest[ok]
-    inside = c.active[d]
-    c.boundary_credit -= np.bincount(d[~inside], minlength=c.n)
-    mv, o, f = slots[idx], origin[idx], fte[idx]
+    mv, o, d, f, inside, who = kernels.move_outcomes(
+        pick, slots, option, w.employer, w.fte, c.active, capacity, c.golden_hello_gbp, t, s.key("priority"),
+        c.boundary_credit, rec.flow_row("leavers_council"), rec.flow_row("leavers_outside_region"),
+        rec.flow_row("starters_council"), rec.spend_row("golden_hello_gbp"), rec.flow_row("leavers_agency"))
     rec.moves(o, d, f)
-    rec.count("leavers_council", o[inside], f[inside])
-    rec.count("leavers_outside_region", o[~inside], f[~inside])
-    rec.count("starters_council", d[inside], f[inside])
-    rec.pay("golden_hello_gbp", d[inside], c.golden_hello_gbp[d[inside]])
     m.on_permanent_exit(mv)
-    w.edit(mv[inside], employer=d[inside], tenure=0, hired_tick=t)
-    w.left_perm_tick[mv] = t
-    w.release(mv[~inside])
-
-    # Into agency work: the worker joins the agency pool.
-    ag = np.flatnonzero(pick == agency_col)
-    if ag.size:
-        who = slots[ag]
-        rec.count("leavers_agency", origin[ag], fte[ag])
+    kernels.settle_moves(w.columns(), NEVER, mv, d, inside, t)
+    w.note(mv)
+    if who.size:
         m.on_permanent_exit(who)
-        w.edit(who, status=POOL, employer=-1, left_perm_tick=t, tenure=0)
+        kernels.to_pool(w.columns(), NEVER, who, left_tick=t)
+        w.note(who)
