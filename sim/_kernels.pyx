@@ -47,14 +47,18 @@ cdef extern from *:
        import. The arithmetic is on integers, so both give the same bits (tests compare them). */
     #define CSW_RUN_LOOP for (Py_ssize_t j = 0; j < n; j++) out[j] = csw_draw(((uint64_t)(first + j) << 12) | high, key);
     #define CSW_IDS_LOOP for (Py_ssize_t j = 0; j < n; j++) out[j] = csw_draw(((uint64_t)ids[j] << 12) | high, key);
+    #define CSW_COUNTERS_LOOP for (Py_ssize_t j = 0; j < n; j++) out[j] = csw_draw(counters[j], key);
     static void csw_draw_run_any(int64_t first, Py_ssize_t n, uint64_t high, uint64_t key, double* out) { CSW_RUN_LOOP }
     static void csw_draw_ids_any(const int64_t* ids, Py_ssize_t n, uint64_t high, uint64_t key, double* out) { CSW_IDS_LOOP }
+    static void csw_draw_counters_any(const uint64_t* counters, Py_ssize_t n, uint64_t key, double* out) { CSW_COUNTERS_LOOP }
     #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12  /* ISA levels in cpu_supports */
     #define CSW_HAVE_V4 1
     __attribute__((target("arch=x86-64-v4")))
     static void csw_draw_run_v4(int64_t first, Py_ssize_t n, uint64_t high, uint64_t key, double* out) { CSW_RUN_LOOP }
     __attribute__((target("arch=x86-64-v4")))
     static void csw_draw_ids_v4(const int64_t* ids, Py_ssize_t n, uint64_t high, uint64_t key, double* out) { CSW_IDS_LOOP }
+    __attribute__((target("arch=x86-64-v4")))
+    static void csw_draw_counters_v4(const uint64_t* counters, Py_ssize_t n, uint64_t key, double* out) { CSW_COUNTERS_LOOP }
     #else
     #define CSW_HAVE_V4 0
     #endif
@@ -126,6 +130,13 @@ cdef extern from *:
         csw_search_flags_any(status, employer, home, pq, rate, rows, cols, row_step, col_step, early, first, n, high,
                              key, flag);
     }
+    /* draws for whole counters (id << 12 | sub | (tick + 1) << 44) */
+    static void csw_draw_counters(const uint64_t* counters, Py_ssize_t n, uint64_t key, double* out) {
+    #if CSW_HAVE_V4
+        if (csw_v4) { csw_draw_counters_v4(counters, n, key, out); return; }
+    #endif
+        csw_draw_counters_any(counters, n, key, out);
+    }
     /* draws for the ids ids[0], ..., ids[n - 1] */
     static void csw_draw_ids(const int64_t* ids, Py_ssize_t n, uint64_t high, uint64_t key, double* out) {
     #if CSW_HAVE_V4
@@ -141,6 +152,8 @@ cdef extern from *:
     void _draw_run "csw_draw_run"(int64_t first, Py_ssize_t n, uint64_t high, uint64_t key, double* out) noexcept nogil
     void _draw_ids "csw_draw_ids"(const int64_t* ids, Py_ssize_t n, uint64_t high, uint64_t key,
                                   double* out) noexcept nogil
+    void _draw_counters "csw_draw_counters"(const uint64_t* counters, Py_ssize_t n, uint64_t key,
+                                            double* out) noexcept nogil
     void _exit_flags "csw_exit_flags"(const int8_t* status, const int16_t* employer, const int16_t* pq,
                                       const double* table, int ncol, int64_t career, int64_t first, Py_ssize_t n,
                                       uint64_t high, uint64_t key, uint8_t* flag) noexcept nogil
@@ -217,6 +230,7 @@ def uniform(const int64_t[::1] ids, uint64_t sub, int64_t tick, uint64_t key, do
 
 
 cdef enum:
+    OPTION_BLOCK = 1024  # draws per block of option_table (in the L1 cache)
     FLAG_CHUNK = 2048  # slots flagged per call of the C loops (the flags stay in the L1 cache)
 
 
@@ -435,28 +449,48 @@ def option_table(const int64_t[::1] slots, const int16_t[::1] employer, const in
                  const uint8_t[::1] agency_ok, double b_pay, double b_commute, double switching_cost,
                  double log_agency_premium, double agency_constant, double ofsted_half, int64_t tick,
                  uint64_t offer_key, double[:, ::1] utility, uint8_t[:, ::1] available, int64_t[:, ::1] option):
-    """Utilities and availability of [stay, each council in reach, agency] for each searcher."""
-    cdef Py_ssize_t i, j, width = reach.shape[1]
+    """Utilities and availability of [stay, each council in reach, agency] for each searcher. The
+    draws of whether each searcher heard of each post are made first, for a block of searchers at a
+    time (in one loop: eight at a time with AVX-512)."""
+    cdef Py_ssize_t i, j, q, first, stop, n = slots.shape[0], width = reach.shape[1]
+    cdef Py_ssize_t block = max(1, OPTION_BLOCK // max(width, 1))
     cdef int64_t e, h, o, slot
-    cdef double b, heard
+    cdef double b
     cdef uint64_t high = <uint64_t>(tick + 1) << 44
+    cdef uint64_t counters[OPTION_BLOCK]
+    cdef double heard[OPTION_BLOCK]
+    if width > OPTION_BLOCK:
+        raise ValueError(f"reach tables wider than {OPTION_BLOCK} columns are not supported")
     with nogil:
-        for i in range(slots.shape[0]):
-            slot, e, h = slots[i], employer[slots[i]], home[slots[i]]
-            b = b_pay * <double>taste[slot]
-            utility[i, 0] = b * log_pay[e] + council_term[e] - b_commute * dist_km[h, e] + b * pending[i]
-            available[i, 0] = 1
-            for j in range(width):
-                o = reach[h, j]
-                o = o if o >= 0 else 0
-                option[i, j] = o
-                heard = _draw((<uint64_t>slot << 12) | <uint64_t>j | high, offer_key)
-                # & rather than "and": no branches to mispredict
-                available[i, j + 1] = ((reach[h, j] >= 0) & (o != e) & (heard < offer_probability[o])
-                                       & (has_vacancy[o] != 0))
-                utility[i, j + 1] = b * offer_log_pay[o] + council_term[o] - b_commute * dist_km[h, o] - switching_cost
-            utility[i, width + 1] = b * (log_pay[e] + log_agency_premium) + agency_constant + ofsted_half - switching_cost
-            available[i, width + 1] = agency_ok[i]
+        first = 0
+        while first < n:
+            stop = min(first + block, n)
+            q = 0
+            for i in range(first, stop):
+                for j in range(width):
+                    counters[q] = (<uint64_t>slots[i] << 12) | <uint64_t>j | high
+                    q += 1
+            _draw_counters(counters, q, offer_key, heard)
+            q = 0
+            for i in range(first, stop):
+                slot, e, h = slots[i], employer[slots[i]], home[slots[i]]
+                b = b_pay * <double>taste[slot]
+                utility[i, 0] = b * log_pay[e] + council_term[e] - b_commute * dist_km[h, e] + b * pending[i]
+                available[i, 0] = 1
+                for j in range(width):
+                    o = reach[h, j]
+                    o = o if o >= 0 else 0
+                    option[i, j] = o
+                    # & rather than "and": no branches to mispredict
+                    available[i, j + 1] = ((reach[h, j] >= 0) & (o != e) & (heard[q] < offer_probability[o])
+                                           & (has_vacancy[o] != 0))
+                    utility[i, j + 1] = (b * offer_log_pay[o] + council_term[o] - b_commute * dist_km[h, o]
+                                         - switching_cost)
+                    q += 1
+                utility[i, width + 1] = (b * (log_pay[e] + log_agency_premium) + agency_constant + ofsted_half
+                                         - switching_cost)
+                available[i, width + 1] = agency_ok[i]
+            first = stop
 
 
 def logit_shift(const double[:, ::1] utility, const uint8_t[:, ::1] available, double[::1] out,
