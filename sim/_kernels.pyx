@@ -42,6 +42,12 @@ cdef extern from *:
     static inline double csw_draw(uint64_t counter, uint64_t key) {
         return (double)(int64_t)(csw_mix(csw_mix(counter * CSW_GOLDEN) ^ key) >> 11) * CSW_TO_UNIT;
     }
+    /* The same draw from counter x CSW_GOLDEN (wrapping). The counters of consecutive slots below
+       2**32 (id << 12 | high, the id's bits below the tick's) differ by 1 << 12, so their products
+       differ by CSW_GOLDEN << 12: the loops over runs of slots add instead of multiplying. */
+    static inline double csw_draw_golden(uint64_t product, uint64_t key) {
+        return (double)(int64_t)(csw_mix(csw_mix(product) ^ key) >> 11) * CSW_TO_UNIT;
+    }
     /* Loops of many draws, compiled twice on x86-64 with GCC 12 or later: for any CPU, and for
        CPUs with AVX-512 (x86-64-v4), which does 8 draws at once. csw_select_isa picks the version at
        import. The arithmetic is on integers, so both give the same bits (tests compare them). */
@@ -66,21 +72,24 @@ cdef extern from *:
        (so the compiler vectorises them, draws and table look-ups together): flag[j] = 1 if slot
        first + j is permanent (status 1) and decides to leave or to search. The table indices of
        other slots (employer or home -1) are clamped into the tables: their flag is 0 anyway. GCC
-       vectorises the table look-ups (gathers) only with 32-bit indices and restrict pointers. */
+       vectorises the table look-ups (gathers) only with 32-bit indices and restrict pointers. The
+       slots must be below 2**32 (csw_draw_golden). */
     #define CSW_CLAMP(x, size) ((x) < 0 ? 0 : ((x) < (size) ? (x) : (size) - 1))
-    #define CSW_EXIT_LOOP for (Py_ssize_t j = 0; j < n; j++) { \
+    #define CSW_EXIT_LOOP uint64_t start = (((uint64_t)first << 12) | high) * CSW_GOLDEN; \
+        for (Py_ssize_t j = 0; j < n; j++) { \
         int64_t i = first + j; \
         int p = pq[i], e = CSW_CLAMP((int)employer[i], ncol); \
         double h = table[((p >= 24) + (p >= 300)) * ncol + e]; \
-        double u = csw_draw(((uint64_t)i << 12) | high, key); \
+        double u = csw_draw_golden(start + (uint64_t)j * (CSW_GOLDEN << 12), key); \
         flag[j] = (status[i] == 1) & ((u < h) | (p >= career)); }
-    #define CSW_SEARCH_LOOP for (Py_ssize_t j = 0; j < n; j++) { \
+    #define CSW_SEARCH_LOOP uint64_t start = (((uint64_t)first << 12) | high) * CSW_GOLDEN; \
+        for (Py_ssize_t j = 0; j < n; j++) { \
         int64_t i = first + j; \
         int p = pq[i], e = CSW_CLAMP((int)employer[i], cols), h = CSW_CLAMP((int)home[i], rows); \
         double r = rate[h * row_step + e * col_step]; \
         r = r * ((18 <= p) & (p < 36) ? early : 1.0);  /* x 1.0 is exact */ \
         r = r < 1.0 ? r : 1.0; \
-        double u = csw_draw(((uint64_t)i << 12) | high, key); \
+        double u = csw_draw_golden(start + (uint64_t)j * (CSW_GOLDEN << 12), key); \
         flag[j] = (status[i] == 1) & (u < r); }
     #define CSW_EXIT_ARGS const int8_t* restrict status, const int16_t* restrict employer, \
         const int16_t* restrict pq, const double* restrict table, int ncol, int64_t career, int64_t first, \
@@ -264,6 +273,8 @@ def exit_pick(const int8_t[::1] status, const int16_t[::1] employer, const int16
         return out_arr[:0].copy()
     if employer.shape[0] < n or pq.shape[0] < n:
         raise IndexError("the worker columns differ in length")
+    if n >= 2**32:  # the draws' counters hold slots below 2**32
+        raise ValueError(f"{n} slots: at most 2**32 - 1")
     if table.shape[0] != 3 or table.shape[1] > 10**6:
         raise ValueError(f"the hazard table must be 3 x councils, got {table.shape[0]} x {table.shape[1]}")
     if not csw_v4:
@@ -303,6 +314,8 @@ def search_pick(const int8_t[::1] status, const int16_t[::1] employer, const int
         return out_arr[:0].copy()
     if employer.shape[0] < n or home.shape[0] < n or pq.shape[0] < n:
         raise IndexError("the worker columns differ in length")
+    if n >= 2**32:  # the draws' counters hold slots below 2**32
+        raise ValueError(f"{n} slots: at most 2**32 - 1")
     cdef Py_ssize_t row_step = rate.strides[0] // <Py_ssize_t> sizeof(double)
     cdef Py_ssize_t col_step = rate.strides[1] // <Py_ssize_t> sizeof(double)
     if (rate.shape[0] * abs(row_step) + rate.shape[1] * abs(col_step)) >= 2**31:  # the C loop's indices are int
