@@ -1453,3 +1453,37 @@ def to_pool(tuple columns, int32_t never, const int64_t[::1] slots, object left_
             c.status[s], c.employer[s], c.tenure[s] = POOL, -1, 0
             if set_left:
                 c.left_perm_tick[s] = left
+
+
+def retally(const int8_t[::1] status, const int16_t[::1] employer, const float[::1] fte, int8_t[::1] seen_status,
+            int16_t[::1] seen_employer, float[::1] seen_fte, int64_t[:, ::1] count, double[:, ::1] total,
+            list changed, Py_ssize_t used, double[:, :] out):
+    """:func:`tally` of the slots in the arrays ``changed`` (all below ``used``), then the counts and
+    totals written into the rows of ``out`` (see sim.kernels). Returns how many slots had changed."""
+    cdef Py_ssize_t j, i, c, k = 0, n = count.shape[1]
+    cdef const int64_t[::1] only
+    cdef const uint32_t* bits
+    cdef const uint32_t* seen_bits
+    if not (0 <= used <= min(status.shape[0], employer.shape[0], fte.shape[0], seen_status.shape[0],
+                             seen_employer.shape[0], seen_fte.shape[0])):
+        raise IndexError(f"{used} slots in use beyond the columns")
+    if count.shape[0] != 2 or total.shape[0] != 2 or total.shape[1] != n or out.shape[0] != 4 or out.shape[1] != n:
+        raise ValueError("counts and totals must be 2 x councils, out 4 x councils")
+    if used:
+        bits, seen_bits = <const uint32_t*> &fte[0], <const uint32_t*> &seen_fte[0]
+    for slots in changed:
+        only = np.ascontiguousarray(slots, dtype=np.int64)
+        for j in range(only.shape[0]):
+            if not 0 <= only[j] < used:
+                raise IndexError(f"slot {only[j]} out of range 0..{used - 1}")
+        with nogil:
+            for j in range(only.shape[0]):
+                i = only[j]
+                if status[i] != seen_status[i] or employer[i] != seen_employer[i] or bits[i] != seen_bits[i]:
+                    _retally(i, status, employer, fte, seen_status, seen_employer, seen_fte, count, total)
+                    k += 1
+    with nogil:
+        for c in range(n):
+            out[0, c], out[1, c] = <double>count[0, c], total[0, c]
+            out[2, c], out[3, c] = <double>count[1, c], total[1, c]
+    return k

@@ -180,6 +180,23 @@ def tally(status: np.ndarray, employer: np.ndarray, fte: np.ndarray, seen_status
     return int(changed.size)
 
 
+def retally(status: np.ndarray, employer: np.ndarray, fte: np.ndarray, seen_status: np.ndarray,
+            seen_employer: np.ndarray, seen_fte: np.ndarray, count: np.ndarray, total: np.ndarray,
+            changed: list[np.ndarray], used: int, out: np.ndarray) -> int:
+    """:func:`tally` of the slots in the arrays ``changed`` (all below ``used``), then the counts and
+    totals into the rows of ``out`` (4 x councils: permanent heads, FTE, placed agency heads, FTE).
+    Returns the number of slots that had changed."""
+    if _use_compiled:
+        return _compiled.retally(status, employer, fte, seen_status, seen_employer, seen_fte, count, total, changed,
+                                 used, out)
+    only = np.concatenate(changed) if changed else np.zeros(0, dtype=np.int64)
+    k = tally(status[:used], employer[:used], fte[:used], seen_status[:used], seen_employer[:used], seen_fte[:used],
+              count, total, only=only)
+    out[0::2] = count
+    out[1::2] = total
+    return k
+
+
 def workload(a: int, perm_fte: np.ndarray, agency_fte: np.ndarray, establishment: np.ndarray,
              case_holder_share: np.ndarray, cases: np.ndarray, caseload_max: float, vacancy_fte: np.ndarray,
              caseload: np.ndarray, unallocated: np.ndarray) -> None:

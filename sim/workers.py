@@ -152,17 +152,16 @@ class WorkerTable:
             t = self._tally = _Tally(n, self.status.copy(), self.employer.copy(), self.fte.copy())
             kernels.add_to_tally(t.status, t.employer, t.fte, 1, t.count, t.total)
             self._changed.clear()
-        else:
-            changed = np.concatenate(self._changed) if self._changed else np.zeros(0, dtype=np.int64)
-            self._changed.clear()
-            u = self.used  # the slots above have never been written (here and in the copies)
-            columns = (self.status[:u], self.employer[:u], self.fte[:u], t.status[:u], t.employer[:u], t.fte[:u],
-                       t.count, t.total)
-            kernels.tally(*columns, only=changed)
-            if check and (missed := kernels.tally(*columns)):
-                raise AssertionError(f"{missed} worker slots changed without being noted for the stock tally")
-        out[0::2] = t.count
-        out[1::2] = t.total
+            out[0::2] = t.count
+            out[1::2] = t.total
+            return
+        changed, self._changed = self._changed, []
+        u = self.used  # the slots above have never been written (here and in the copies)
+        kernels.retally(self.status, self.employer, self.fte, t.status, t.employer, t.fte, t.count, t.total, changed,
+                        u, out)
+        if check and (missed := kernels.tally(self.status[:u], self.employer[:u], self.fte[:u], t.status[:u],
+                                              t.employer[:u], t.fte[:u], t.count, t.total)):
+            raise AssertionError(f"{missed} worker slots changed without being noted for the stock tally")
 
     def _grow(self, extra: int) -> None:
         for name, (dtype, empty) in COLUMNS.items():

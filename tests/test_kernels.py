@@ -547,3 +547,26 @@ def test_moves_are_the_same(model):
         (_, x), (_, y) = both(kernels.to_pool, w.columns(), NEVER, to_agency, left_tick)
         assert same(x, y) and (x[0][0][to_agency] == POOL).all()
         assert (x[0][8][to_agency] == 6).all() == (left_tick is not None)
+
+
+def test_retally_is_the_same(model):
+    """The stock tally from a list of noted arrays (repeats, unchanged slots, an empty array), written
+    into the four stock rows."""
+    w, n = model.workers, model.councils.n
+    rng = np.random.default_rng(16)
+    seen = (w.status.copy(), w.employer.copy(), w.fte.copy())
+    count, total = np.zeros((2, n), dtype=np.int64), np.zeros((2, n))
+    kernels.add_to_tally(*seen, 1, count, total)
+    status, employer, fte = w.status.copy(), w.employer.copy(), w.fte.copy()
+    edit = rng.choice(np.flatnonzero(status == PERM), 300, replace=False)
+    status[edit[:100]] = AGENCY
+    employer[edit[100:200]] = rng.integers(0, model.councils.n_active, 100)
+    fte[edit[200:]] = 0.5
+    status[edit[250:]] = FREE
+    changed = [edit[:150], np.zeros(0, dtype=np.int64), edit[100:], edit[:10], np.flatnonzero(w.status == POOL)]
+    out = np.full((4, n), -1.0)
+    (k_a, a), (k_b, b) = both(kernels.retally, status, employer, fte, *seen, count, total, changed, w.used, out)
+    assert k_a == k_b > 250 and same(a, b)
+    assert np.array_equal(a[10][0], a[6][0]) and np.array_equal(a[10][3], a[7][1])
+    (k_a, _), (k_b, _) = both(kernels.retally, status, employer, fte, *seen, count, total, [], w.used, out)
+    assert k_a == k_b == 0
