@@ -1487,3 +1487,46 @@ def retally(const int8_t[::1] status, const int16_t[::1] employer, const float[:
             out[0, c], out[1, c] = <double>count[0, c], total[0, c]
             out[2, c], out[3, c] = <double>count[1, c], total[1, c]
     return k
+
+
+def new_workers(const int64_t[::1] slots, const int64_t[::1] council, int8_t code, const int64_t[:, ::1] reach,
+                int64_t n_active, double elsewhere_share, int64_t zones, int64_t tick, uint64_t pick_key,
+                uint64_t home_key, uint64_t point_key, uint64_t experience_key, uint64_t taste_key,
+                const double[::1] fte_of_council, bint start, tuple columns, int32_t never):
+    """:func:`new_worker_columns` and :func:`new_worker_draws` in one pass over the new workers'
+    slots, and (if ``start``) their tenure 0 and hiring month ``tick`` (see sim.kernels)."""
+    cdef Columns cols = _columns(columns, never)
+    cdef Py_ssize_t i, j, n = slots.shape[0], width = reach.shape[1]
+    cdef int64_t c, slot, near
+    cdef uint64_t base, high = <uint64_t>(tick + 1) << 44
+    cdef double u, x, top = <double>(zones - 1)
+    if council.shape[0] != n:
+        raise ValueError(f"{n} slots but {council.shape[0]} councils")
+    for i in range(n):
+        if not 0 <= slots[i] < cols.n:
+            raise IndexError(f"slot {slots[i]} out of range 0..{cols.n - 1}")
+        if not 0 <= council[i] < reach.shape[0] or (fte_of_council is not None and council[i] >= fte_of_council.shape[0]):
+            raise IndexError(f"council {council[i]} out of range")
+    experience_arr, taste_arr = np.empty(n), np.empty(n)
+    cdef double[::1] experience = experience_arr, taste = taste_arr
+    with nogil:
+        for i in range(n):
+            slot, c = slots[i], council[i]
+            base = (<uint64_t>slot << 12) | high
+            cols.status[slot] = code
+            cols.employer[slot] = <int16_t>c
+            j = <Py_ssize_t>(_draw(base, pick_key) * width)
+            near = reach[c, j]
+            if near < 0 or near >= n_active:
+                near = c
+            u = _draw(base, home_key)
+            cols.home[slot] = <int16_t>(near if u < elsewhere_share else c)
+            cols.fte[slot] = <float>fte_of_council[c] if fte_of_council is not None else 1.0
+            x = floor(_draw(base, point_key) * <double>zones)
+            x = x if x < top else top
+            cols.home_zone[slot] = <int16_t>(cols.home[slot] * zones + <int64_t>x)
+            experience[i] = _draw(base, experience_key)
+            taste[i] = _draw(base, taste_key)
+            if start:
+                cols.tenure[slot], cols.hired_tick[slot] = 0, <int32_t>tick
+    return experience_arr, taste_arr

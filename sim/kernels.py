@@ -391,6 +391,29 @@ def new_worker_columns(slots: np.ndarray, council: np.ndarray, code: int, reach:
     fte[slots] = 1.0 if fte_of_council is None else fte_of_council[council]
 
 
+def new_workers(slots: np.ndarray, council: np.ndarray, code: int, reach: np.ndarray, n_active: int,
+                elsewhere_share: float, zones: int, tick: int, keys: tuple[np.uint64, ...],
+                fte_of_council: np.ndarray | None, start: bool, columns: tuple[np.ndarray, ...], never: int
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """New workers in ``slots``: :func:`new_worker_columns` (``keys`` of the home pick and home) and
+    :func:`new_worker_draws` (``keys`` of the home point, experience and taste; returns their
+    experience and taste draws), and if ``start`` their tenure 0 and hiring month ``tick``.
+    ``columns``: every worker column, as in the whole decisions below."""
+    pick_key, home_key, point_key, experience_key, taste_key = keys
+    if _use_compiled:
+        return _compiled.new_workers(np.ascontiguousarray(slots, dtype=np.int64),
+                                     np.ascontiguousarray(council, dtype=np.int64), code, reach, n_active,
+                                     elsewhere_share, zones, tick, pick_key, home_key, point_key, experience_key,
+                                     taste_key, fte_of_council, start, columns, never)
+    status, employer, home, home_zone, _, tenure, fte, _, _, hired_tick = columns
+    new_worker_columns(slots, council, code, reach, n_active, elsewhere_share, tick, pick_key, home_key,
+                       fte_of_council, status, employer, home, fte)
+    draws = new_worker_draws(slots, zones, tick, point_key, experience_key, taste_key, home, home_zone)
+    if start:
+        tenure[slots], hired_tick[slots] = 0, tick
+    return draws
+
+
 def hire_draws(posts: np.ndarray, p_fill: np.ndarray, nq_share: float, shift: int, tick: int, key: np.uint64
                ) -> tuple[np.ndarray, np.ndarray]:
     """Outside hires into vacant posts: post k of council c (``posts[c]`` of them; negative counts

@@ -570,3 +570,23 @@ def test_retally_is_the_same(model):
     assert np.array_equal(a[10][0], a[6][0]) and np.array_equal(a[10][3], a[7][1])
     (k_a, _), (k_b, _) = both(kernels.retally, status, employer, fte, *seen, count, total, [], w.used, out)
     assert k_a == k_b == 0
+
+
+@pytest.mark.parametrize("start", [True, False])
+def test_new_workers_are_the_same(model, start):
+    """New workers' columns and draws in one pass: permanent (the council's FTE) and agency (FTE 1),
+    homes in reach, points of the home council, and (if they start now) tenure and hiring month."""
+    m, w = model, model.workers
+    slots = np.flatnonzero(w.status == FREE)[:800]
+    council = np.random.default_rng(17).integers(0, m.councils.n_active, slots.size)
+    keys = tuple(np.uint64(k) for k in (21, 22, 23, 24, 25))
+    for code, fte_of_council in ((PERM, m.fte_ratio), (AGENCY, None)):
+        args = (slots, council, code, m.reach, m.councils.n_active, 0.25, m.zones_per_council, 5, keys,
+                fte_of_council, start, w.columns(), NEVER)
+        ((ua, ta), a), ((ub, tb), b) = both(kernels.new_workers, *args)
+        assert same(ua, ub) and same(ta, tb) and same(a[11], b[11])
+        status, employer, home, home_zone, _, tenure, fte, _, _, hired = a[11]
+        assert (status[slots] == code).all() and np.array_equal(employer[slots], council)
+        assert np.array_equal(home_zone[slots] // m.zones_per_council, home[slots])
+        assert ((tenure[slots] == 0) & (hired[slots] == 5)).all() == start
+        assert same(ta, kernels.uniform(slots, 5, keys[4]))
