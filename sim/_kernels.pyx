@@ -807,25 +807,50 @@ cdef tuple _place_pool(const int64_t[::1] pool, const int16_t[::1] home, const i
 
 
 def od_table(const int64_t[::1] origin, const int64_t[::1] destination, const double[::1] fte, int64_t n_all):
-    """Rows (origin, destination, heads, FTE) of the distinct pairs, by origin then destination."""
-    cdef Py_ssize_t i, j, k = -1, n = origin.shape[0]
-    key_arr = np.empty(n, dtype=np.int64)
-    cdef int64_t[::1] key = key_arr
+    """Rows (origin, destination, heads, FTE) of the distinct pairs, by origin then destination: the
+    moves sorted by destination, then by origin (counting sorts, which keep the order of ties), and
+    each pair's FTEs summed in the order given."""
+    cdef Py_ssize_t i, j, k = -1, n = origin.shape[0], distinct = 0, top = n_all
+    if destination.shape[0] != n or fte.shape[0] != n:
+        raise ValueError("origins, destinations and FTEs differ in length")
     for i in range(n):
-        key[i] = origin[i] * n_all + destination[i]
-    cdef const int64_t[::1] order = np.argsort(key_arr, kind="stable")  # ties keep their order
-    cdef Py_ssize_t distinct = 0
-    for j in range(n):
-        distinct += j == 0 or key[order[j]] != key[order[j - 1]]
+        if not 0 <= destination[i] < n_all or origin[i] < 0:
+            raise IndexError(f"move {i} from {origin[i]} to {destination[i]}: out of range 0..{n_all - 1}")
+        top = max(top, origin[i] + 1)
+    count_arr, by_destination_arr, order_arr = (np.zeros(top + 1, dtype=np.int64), np.empty(n, dtype=np.int64),
+                                                np.empty(n, dtype=np.int64))
+    cdef int64_t[::1] count = count_arr, by_destination = by_destination_arr, order = order_arr
+    with nogil:
+        for i in range(n):
+            count[destination[i] + 1] += 1
+        for j in range(top):
+            count[j + 1] += count[j]
+        for i in range(n):
+            by_destination[count[destination[i]]] = i
+            count[destination[i]] += 1
+        for j in range(top + 1):
+            count[j] = 0
+        for i in range(n):
+            count[origin[i] + 1] += 1
+        for j in range(top):
+            count[j + 1] += count[j]
+        for j in range(n):
+            i = by_destination[j]
+            order[count[origin[i]]] = i
+            count[origin[i]] += 1
+        for j in range(n):
+            distinct += j == 0 or origin[order[j]] != origin[order[j - 1]] or (
+                destination[order[j]] != destination[order[j - 1]])
     out_arr = np.zeros((distinct, 4))
     cdef double[:, ::1] out = out_arr
-    for j in range(n):
-        i = order[j]
-        if j == 0 or key[i] != key[order[j - 1]]:
-            k += 1
-            out[k, 0], out[k, 1] = <double>origin[i], <double>destination[i]
-        out[k, 2] += 1.0
-        out[k, 3] += fte[i]
+    with nogil:
+        for j in range(n):
+            i = order[j]
+            if j == 0 or origin[i] != origin[order[j - 1]] or destination[i] != destination[order[j - 1]]:
+                k += 1
+                out[k, 0], out[k, 1] = <double>origin[i], <double>destination[i]
+            out[k, 2] += 1.0
+            out[k, 3] += fte[i]
     return out_arr
 
 

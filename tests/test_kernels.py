@@ -590,3 +590,15 @@ def test_new_workers_are_the_same(model, start):
         assert np.array_equal(home_zone[slots] // m.zones_per_council, home[slots])
         assert ((tenure[slots] == 0) & (hired[slots] == 5)).all() == start
         assert same(ta, kernels.uniform(slots, 5, keys[4]))
+
+
+def test_origin_destination_tables_are_the_same_at_scale():
+    """Thousands of moves among 150 councils (counting sorts by destination, then origin), FTEs of a
+    pair summed in the order given, and a single move."""
+    rng = np.random.default_rng(18)
+    origin, destination = rng.integers(0, 140, 5000), rng.integers(0, 150, 5000)
+    fte = rng.uniform(0.1, 1, 5000)
+    (a, _), (b, _) = both(kernels.od_table, origin, destination, fte, 150)
+    assert same(a, b) and a[:, 2].sum() == 5000 and (np.diff(a[:, 0] * 150 + a[:, 1]) > 0).all()
+    (a, _), (b, _) = both(kernels.od_table, origin[:1], destination[:1], fte[:1], 150)
+    assert same(a, b) and a.shape == (1, 4)
