@@ -104,6 +104,28 @@ cdef extern from *:
     __attribute__((target("arch=x86-64-v4"))) static void csw_exit_flags_v4(CSW_EXIT_ARGS) { CSW_EXIT_LOOP }
     __attribute__((target("arch=x86-64-v4"))) static void csw_search_flags_v4(CSW_SEARCH_ARGS) { CSW_SEARCH_LOOP }
     #endif
+    /* The record pass over the slots (sim.kernels.record_pass): flag the newly qualified permanent
+       workers (before ageing), count the pool, and age the occupied slots by ``step`` (0 or 1). Branch-free
+       on bytes and 16-bit words, with restrict pointers, so that the compiler vectorises it. */
+    #define CSW_RECORD_LOOP int64_t pool = 0; \
+        for (Py_ssize_t first = 0; first < n; first += 4096) { \
+            Py_ssize_t stop = first + 4096 < n ? first + 4096 : n; \
+            int count = 0; \
+            for (Py_ssize_t i = first; i < stop; i++) { \
+                int8_t s = status[i]; int16_t p = pq[i]; \
+                int16_t alive = (int16_t)(step & -(int16_t)(s != 0)); \
+                flag[i] = (int8_t)((s == 1) & (p < 12)); \
+                count += (s == 3); \
+                pq[i] = (int16_t)(p + alive); \
+                tenure[i] = (int16_t)(tenure[i] + alive); } \
+            pool += count; } \
+        return pool;
+    #define CSW_RECORD_ARGS const int8_t* restrict status, int16_t* restrict pq, int16_t* restrict tenure, \
+        int8_t* restrict flag, Py_ssize_t n, int16_t step
+    static int64_t csw_record_flags_any(CSW_RECORD_ARGS) { CSW_RECORD_LOOP }
+    #if CSW_HAVE_V4
+    __attribute__((target("arch=x86-64-v4"))) static int64_t csw_record_flags_v4(CSW_RECORD_ARGS) { CSW_RECORD_LOOP }
+    #endif
     static int csw_v4 = 0;
     /* Use the AVX-512 loops if ``allow``, built, and the CPU has them; returns whether they are used. */
     static int csw_select_isa(int allow) {
@@ -139,6 +161,12 @@ cdef extern from *:
         csw_search_flags_any(status, employer, home, pq, rate, rows, cols, row_step, col_step, early, first, n, high,
                              key, flag);
     }
+    static int64_t csw_record_flags(CSW_RECORD_ARGS) {
+    #if CSW_HAVE_V4
+        if (csw_v4) return csw_record_flags_v4(status, pq, tenure, flag, n, step);
+    #endif
+        return csw_record_flags_any(status, pq, tenure, flag, n, step);
+    }
     /* draws for whole counters (id << 12 | sub | (tick + 1) << 44) */
     static void csw_draw_counters(const uint64_t* counters, Py_ssize_t n, uint64_t key, double* out) {
     #if CSW_HAVE_V4
@@ -170,6 +198,8 @@ cdef extern from *:
                                           const int16_t* pq, const double* rate, int rows, int cols,
                                           int row_step, int col_step, double early, int64_t first,
                                           Py_ssize_t n, uint64_t high, uint64_t key, uint8_t* flag) noexcept nogil
+    int64_t _record_flags "csw_record_flags"(const int8_t* status, int16_t* pq, int16_t* tenure, int8_t* flag,
+                                             Py_ssize_t n, int16_t step) noexcept nogil
     int csw_select_isa(int allow)
     int csw_v4  # whether the AVX-512 loops are in use
     int __builtin_ctzll(unsigned long long) nogil  # GCC and Clang: index of the lowest set bit
@@ -585,16 +615,14 @@ def record_pass(const int8_t[::1] status, const int16_t[::1] employer, int16_t[:
     cdef Py_ssize_t base, i, n = status.shape[0]
     cdef uint64_t mask
     cdef int64_t pool = 0
-    cdef int16_t alive, step = 1 if age else 0
+    if min(employer.shape[0], pq.shape[0], tenure.shape[0], fte.shape[0]) < n:
+        raise IndexError("the worker columns differ in length")
     flags_arr = np.empty(n, dtype=np.int8)
     cdef int8_t[::1] flag = flags_arr
+    if n == 0:
+        return 0
     with nogil:
-        for i in range(n):
-            flag[i] = (status[i] == PERM) & (pq[i] < 12)  # before ageing
-            pool += status[i] == POOL
-            alive = step * (status[i] != FREE)
-            pq[i] += alive
-            tenure[i] += alive
+        pool = _record_flags(&status[0], &pq[0], &tenure[0], &flag[0], n, 1 if age else 0)
         for base in range(0, n, 64):
             mask = _status_mask(&flag[0], base, n, 1)
             while mask:

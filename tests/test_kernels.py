@@ -183,10 +183,18 @@ def test_tally_and_record_pass_are_the_same(model):
     (n_c, c), (n_d, d) = both(kernels.tally, status, employer, fte, *seen, count, total, only)
     assert n_c == n_d == n_a and all(same(x, y) for x, y in zip(a[3:], c[3:8], strict=True))
     assert all(same(x, y) for x, y in zip(c, d, strict=True))
-    (pool_a, a), (pool_b, b) = both(kernels.record_pass, w.status, w.employer, w.pq_months, w.tenure, w.fte, True,
-                                    np.zeros(n))
-    assert pool_a == pool_b == np.count_nonzero(w.status == POOL)
-    assert all(same(x, y) for x, y in zip(a, b, strict=True)) and a[6].sum() > 0
+    before = kernels.avx512()
+    try:
+        for avx512 in (True, False):  # the record pass's loop is built for AVX-512 too
+            kernels.use_avx512(avx512)
+            for age in (True, False):
+                (pool_a, a), (pool_b, b) = both(kernels.record_pass, w.status, w.employer, w.pq_months, w.tenure,
+                                                w.fte, age, np.zeros(n))
+                assert pool_a == pool_b == np.count_nonzero(w.status == POOL)
+                assert all(same(x, y) for x, y in zip(a, b, strict=True)) and a[6].sum() > 0
+                assert np.array_equal(a[2] - w.pq_months, (w.status != FREE) * age)
+    finally:
+        kernels.use_avx512(before)
 
 
 def test_choices_and_rationing_are_the_same(model):
