@@ -203,6 +203,7 @@ cdef extern from *:
     int csw_select_isa(int allow)
     int csw_v4  # whether the AVX-512 loops are in use
     int __builtin_ctzll(unsigned long long) nogil  # GCC and Clang: index of the lowest set bit
+    void __builtin_prefetch(const void*) nogil  # GCC and Clang: start loading a cache line
 
 cdef enum:  # the status codes of sim.status
     FREE = 0
@@ -269,6 +270,7 @@ def uniform(const int64_t[::1] ids, uint64_t sub, int64_t tick, uint64_t key, do
 
 
 cdef enum:
+    PREFETCH_AHEAD = 16  # loops over scattered slots ask for the slot this many ahead
     OPTION_BLOCK = 1024  # draws per block of option_table (in the L1 cache)
     FLAG_CHUNK = 2048  # slots flagged per call of the C loops (the flags stay in the L1 cache)
 
@@ -488,7 +490,7 @@ def workload(Py_ssize_t a, const double[::1] perm_fte, const double[::1] agency_
 def option_table(const int64_t[::1] slots, const int16_t[::1] employer, const int16_t[::1] home,
                  const float[::1] taste, const int64_t[:, ::1] reach, const double[::1] log_pay,
                  const double[::1] offer_log_pay, const double[::1] council_term, const double[:, ::1] dist_km,
-                 const double[::1] offer_probability, const uint8_t[::1] has_vacancy, const double[::1] pending,
+                 const double[:, ::1] dist_reach, const double[::1] offer_probability, const uint8_t[::1] has_vacancy, const double[::1] pending,
                  const uint8_t[::1] agency_ok, double b_pay, double b_commute, double switching_cost,
                  double log_agency_premium, double agency_constant, double ofsted_half, int64_t tick,
                  uint64_t offer_key, double[:, ::1] utility, uint8_t[:, ::1] available, int64_t[:, ::1] option):
@@ -504,14 +506,23 @@ def option_table(const int64_t[::1] slots, const int16_t[::1] employer, const in
     cdef double heard[OPTION_BLOCK]
     if width > OPTION_BLOCK:
         raise ValueError(f"reach tables wider than {OPTION_BLOCK} columns are not supported")
+    if dist_reach.shape[0] != reach.shape[0] or dist_reach.shape[1] != width:
+        raise ValueError("the reach distances must have the reach table's shape")
     with nogil:
         first = 0
         while first < n:
             stop = min(first + block, n)
             q = 0
             for i in range(first, stop):
+                # the searchers' slots and stay commutes are scattered in memory: ask for them now, so
+                # that the loads overlap (each searcher's loop below is too long for the processor to
+                # look ahead to the next one's)
+                slot = slots[i]
+                __builtin_prefetch(&taste[slot])
+                __builtin_prefetch(&dist_km[home[slot], employer[slot]])
+                __builtin_prefetch(&dist_reach[home[slot], 0])
                 for j in range(width):
-                    counters[q] = (<uint64_t>slots[i] << 12) | <uint64_t>j | high
+                    counters[q] = (<uint64_t>slot << 12) | <uint64_t>j | high
                     q += 1
             _draw_counters(counters, q, offer_key, heard)
             q = 0
@@ -527,7 +538,7 @@ def option_table(const int64_t[::1] slots, const int16_t[::1] employer, const in
                     # & rather than "and": no branches to mispredict
                     available[i, j + 1] = ((reach[h, j] >= 0) & (o != e) & (heard[q] < offer_probability[o])
                                            & (has_vacancy[o] != 0))
-                    utility[i, j + 1] = (b * offer_log_pay[o] + council_term[o] - b_commute * dist_km[h, o]
+                    utility[i, j + 1] = (b * offer_log_pay[o] + council_term[o] - b_commute * dist_reach[h, j]
                                          - switching_cost)
                     q += 1
                 utility[i, width + 1] = (b * (log_pay[e] + log_agency_premium) + agency_constant + ofsted_half
@@ -802,6 +813,8 @@ cdef tuple _place_pool(const int64_t[::1] pool, const int16_t[::1] home, const i
             if n_left == 0 or any_open == 0:
                 break
             for q in range(n_left):  # the council each applies to (-1: none with a post open)
+                if q + PREFETCH_AHEAD < n_left:  # scattered slots: start loading those ahead
+                    __builtin_prefetch(&home[pool[left[q + PREFETCH_AHEAD]]])
                 h = home[pool[left[q]]]
                 if round_of[h] == r:  # found for another worker from the same home this round
                     dest[q] = choice[h]
@@ -1531,6 +1544,14 @@ def retally(const int8_t[::1] status, const int16_t[::1] employer, const float[:
                 raise IndexError(f"slot {only[j]} out of range 0..{used - 1}")
         with nogil:
             for j in range(only.shape[0]):
+                if j + PREFETCH_AHEAD < only.shape[0]:  # scattered slots: start loading those ahead
+                    i = only[j + PREFETCH_AHEAD]
+                    __builtin_prefetch(&status[i])
+                    __builtin_prefetch(&employer[i])
+                    __builtin_prefetch(&fte[i])
+                    __builtin_prefetch(&seen_status[i])
+                    __builtin_prefetch(&seen_employer[i])
+                    __builtin_prefetch(&seen_fte[i])
                 i = only[j]
                 if status[i] != seen_status[i] or employer[i] != seen_employer[i] or bits[i] != seen_bits[i]:
                     _retally(i, status, employer, fte, seen_status, seen_employer, seen_fte, count, total)
