@@ -126,6 +126,7 @@ cdef extern from *:
     #if CSW_HAVE_V4
     __attribute__((target("arch=x86-64-v4"))) static int64_t csw_record_flags_v4(CSW_RECORD_ARGS) { CSW_RECORD_LOOP }
     #endif
+    #define csw_prefetch_write(p) __builtin_prefetch((p), 1)
     static int csw_v4 = 0;
     /* Use the AVX-512 loops if ``allow``, built, and the CPU has them; returns whether they are used. */
     static int csw_select_isa(int allow) {
@@ -204,6 +205,7 @@ cdef extern from *:
     int csw_v4  # whether the AVX-512 loops are in use
     int __builtin_ctzll(unsigned long long) nogil  # GCC and Clang: index of the lowest set bit
     void __builtin_prefetch(const void*) nogil  # GCC and Clang: start loading a cache line
+    void _prefetch_write "csw_prefetch_write"(const void*) nogil  # (to write it)
 
 cdef enum:  # the status codes of sim.status
     FREE = 0
@@ -905,6 +907,18 @@ def release(const int64_t[::1] slots, int8_t[::1] status, int16_t[::1] employer,
             raise IndexError(f"slot {slots[j]} out of range 0..{n - 1}")
     with nogil:
         for j in range(slots.shape[0]):
+            if j + PREFETCH_AHEAD < slots.shape[0]:  # scattered slots: start loading those ahead
+                i = slots[j + PREFETCH_AHEAD]
+                _prefetch_write(&status[i])
+                _prefetch_write(&employer[i])
+                _prefetch_write(&home[i])
+                _prefetch_write(&home_zone[i])
+                _prefetch_write(&pq[i])
+                _prefetch_write(&tenure[i])
+                _prefetch_write(&fte[i])
+                _prefetch_write(&taste[i])
+                _prefetch_write(&left_perm_tick[i])
+                _prefetch_write(&hired_tick[i])
             i = slots[j]
             status[i], employer[i], home[i], home_zone[i], pq[i], tenure[i] = FREE, -1, -1, -1, 0, 0
             fte[i], taste[i], left_perm_tick[i], hired_tick[i] = 0.0, 1.0, never, never
@@ -973,6 +987,21 @@ cdef Columns _columns(tuple columns, int32_t never) except *:
     c.pq, c.tenure, c.fte, c.taste = &pq[0], &tenure[0], &fte[0], &taste[0]
     c.left_perm_tick, c.hired_tick = &left[0], &hired[0]
     return c
+
+
+cdef inline void _prefetch_slot(Columns* c, Py_ssize_t i) noexcept nogil:
+    """Start loading slot i of every column, to write it (loops over scattered slots call this for
+    the slot PREFETCH_AHEAD ahead, so that the loads overlap)."""
+    _prefetch_write(&c.status[i])
+    _prefetch_write(&c.employer[i])
+    _prefetch_write(&c.home[i])
+    _prefetch_write(&c.home_zone[i])
+    _prefetch_write(&c.pq[i])
+    _prefetch_write(&c.tenure[i])
+    _prefetch_write(&c.fte[i])
+    _prefetch_write(&c.taste[i])
+    _prefetch_write(&c.left_perm_tick[i])
+    _prefetch_write(&c.hired_tick[i])
 
 
 cdef inline void _release_slot(Columns* c, Py_ssize_t i) noexcept nogil:
@@ -1214,6 +1243,8 @@ def end_placements(tuple columns, int32_t never, Py_ssize_t used, double probabi
     if k == 0:
         return ending_arr[:0].copy()
     for j in range(k):
+        if j + PREFETCH_AHEAD < k:  # scattered slots: start loading those ahead
+            _prefetch_slot(&c, ending[j + PREFETCH_AHEAD])
         if not 0 <= c.employer[ending[j]] < capacity.shape[0]:
             raise IndexError(f"employer {c.employer[ending[j]]} of slot {ending[j]} out of range")
         if c.employer[ending[j]] >= golden_hello.shape[0]:
@@ -1495,6 +1526,8 @@ def settle_moves(tuple columns, int32_t never, const int64_t[::1] movers, const 
             raise IndexError(f"slot {movers[j]} out of range 0..{c.n - 1}")
     with nogil:
         for j in range(n):
+            if j + PREFETCH_AHEAD < n:  # scattered slots: start loading those ahead
+                _prefetch_slot(&c, movers[j + PREFETCH_AHEAD])
             s = movers[j]
             if inside[j]:
                 c.employer[s], c.tenure[s] = <int16_t>destination[j], 0
@@ -1515,6 +1548,8 @@ def to_pool(tuple columns, int32_t never, const int64_t[::1] slots, object left_
             raise IndexError(f"slot {slots[j]} out of range 0..{c.n - 1}")
     with nogil:
         for j in range(n):
+            if j + PREFETCH_AHEAD < n:
+                _prefetch_slot(&c, slots[j + PREFETCH_AHEAD])
             s = slots[j]
             c.status[s], c.employer[s], c.tenure[s] = POOL, -1, 0
             if set_left:
@@ -1579,12 +1614,16 @@ def new_workers(const int64_t[::1] slots, const int64_t[::1] council, int8_t cod
     for i in range(n):
         if not 0 <= slots[i] < cols.n:
             raise IndexError(f"slot {slots[i]} out of range 0..{cols.n - 1}")
+        if i < PREFETCH_AHEAD:  # the first slots now, the rest ahead in the loop below
+            _prefetch_slot(&cols, slots[i])
         if not 0 <= council[i] < reach.shape[0] or (fte_of_council is not None and council[i] >= fte_of_council.shape[0]):
             raise IndexError(f"council {council[i]} out of range")
     experience_arr, taste_arr = np.empty(n), np.empty(n)
     cdef double[::1] experience = experience_arr, taste = taste_arr
     with nogil:
         for i in range(n):
+            if i + PREFETCH_AHEAD < n:
+                _prefetch_slot(&cols, slots[i + PREFETCH_AHEAD])
             slot, c = slots[i], council[i]
             base = (<uint64_t>slot << 12) | high
             cols.status[slot] = code
@@ -1604,3 +1643,48 @@ def new_workers(const int64_t[::1] slots, const int64_t[::1] council, int8_t cod
             if start:
                 cols.tenure[slot], cols.hired_tick[slot] = 0, <int32_t>tick
     return experience_arr, taste_arr
+
+
+def eligible_pool(const int8_t[::1] status, const int16_t[::1] pq, const int32_t[::1] left_perm_tick, Py_ssize_t used,
+                  double min_pq, double cooldown, int64_t tick):
+    """Slots below ``used`` in the agency pool who may be placed: at least ``min_pq`` months qualified
+    and ``cooldown`` months since they left a permanent post (see sim.kernels)."""
+    cdef Py_ssize_t base, i, k = 0
+    cdef uint64_t mask
+    if not 0 <= used <= min(status.shape[0], pq.shape[0], left_perm_tick.shape[0]):
+        raise IndexError(f"{used} slots in use beyond the columns")
+    out_arr = np.empty(used, dtype=np.int64)
+    cdef int64_t[::1] out = out_arr
+    if used:
+        with nogil:
+            for base in range(0, used, 64):
+                mask = _status_mask(&status[0], base, used, POOL)
+                while mask:
+                    i = base + __builtin_ctzll(mask)
+                    mask &= mask - 1
+                    out[k] = i
+                    k += (<double>pq[i] >= min_pq) & (<double>(tick - left_perm_tick[i]) >= cooldown)
+    return out_arr[:k].copy()
+
+
+def pool_exits(tuple columns, int32_t never, Py_ssize_t used, double probability, int64_t tick, uint64_t key):
+    """Agency workers between placements (below ``used``) whose draw falls below ``probability`` leave
+    the market: released (see sim.kernels). Returns their slots."""
+    cdef Columns c = _columns(columns, never)
+    cdef Py_ssize_t j, k = 0
+    cdef uint64_t high = <uint64_t>(tick + 1) << 44
+    if not 0 <= used <= c.n:
+        raise IndexError(f"{used} slots in use of {c.n}")
+    out_arr = np.empty(used, dtype=np.int64)
+    cdef int64_t[::1] out = out_arr
+    if used:
+        with nogil:
+            k = _pick_status(c.status, used, POOL, probability, high, key, &out[0])
+            if k > 0:
+                for j in range(k):
+                    if j + PREFETCH_AHEAD < k:
+                        _prefetch_slot(&c, out[j + PREFETCH_AHEAD])
+                    _release_slot(&c, out[j])
+    if k < 0:
+        raise MemoryError()
+    return out_arr[:k].copy()

@@ -229,6 +229,7 @@ def build_identity(m: WorkforceModel) -> None:
     c.workload_gap0_fte[:a] = workload_need_fte(m) - c.perm_fte[:a]
     c.agency_base_fte[:a] = c.agency_fte[:a]
     c.base_log_pay[:] = m.log_pay()
+    m.census_mean_log_pay = c.base_log_pay[:a].mean()  # the region's mean, for recruitment's pull
     c.base_attractiveness[:a] = attractiveness(m)
     for column in (c.leave_identity, c.hire_identity, c.leave_identity_long, c.hire_identity_long):
         column[:] = 1.0

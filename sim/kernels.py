@@ -696,3 +696,25 @@ def to_pool(columns: tuple[np.ndarray, ...], never: int, slots: np.ndarray, left
     status[slots], employer[slots], tenure[slots] = POOL, -1, 0
     if left_tick is not None:
         left_perm_tick[slots] = left_tick
+
+
+def eligible_pool(status: np.ndarray, pq: np.ndarray, left_perm_tick: np.ndarray, used: int, min_pq: float,
+                  cooldown: float, tick: int) -> np.ndarray:
+    """Slots (ascending, below ``used``) of the agency workers between placements who may be placed:
+    at least ``min_pq`` months since qualifying and ``cooldown`` months since they last left a
+    permanent post (:meth:`sim.model.WorkforceModel.agency_work_open` without the policies' rules)."""
+    if _use_compiled:
+        return _compiled.eligible_pool(status, pq, left_perm_tick, used, min_pq, cooldown, tick)
+    pool = np.flatnonzero(status[:used] == POOL)
+    return pool[(pq[pool] >= min_pq) & ((tick - left_perm_tick[pool]) >= cooldown)]
+
+
+def pool_exits(columns: tuple[np.ndarray, ...], never: int, used: int, probability: float, tick: int,
+               key: np.uint64) -> np.ndarray:
+    """Agency workers between placements (below ``used``) whose draw of stream ``key`` falls below
+    ``probability`` leave the market (released). Returns their slots (ascending)."""
+    if _use_compiled:
+        return _compiled.pool_exits(columns, never, used, probability, tick, key)
+    gone = status_pick(columns[0][:used], POOL, probability, tick, key)
+    release_columns(gone, columns, never)
+    return gone

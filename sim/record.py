@@ -18,6 +18,7 @@ FLOWS = (
     + tuple(f"leavers_{d}" for d in LEAVER_DESTINATIONS)
     + ("agency_placed", "agency_ended")
 )
+_LEAVER_FLOWS = tuple(f"leavers_{d}" for d in LEAVER_DESTINATIONS)
 SPENDS = ("golden_hello_gbp", "retention_gbp", "supplement_gbp")
 STOCKS = ("perm_count", "perm_fte", "agency_count", "agency_fte", "vacancy_fte", "establishment_fte",
           "cases", "caseload", "unallocated_cases", "pay_gbp", "reputation", "grade", "pay_bill_gbp",
@@ -120,6 +121,6 @@ class Recorder:
         month: recorded months do not change; do not write into the array returned)."""
         if self._leavers_12 is None or self._leavers_12[0] != self.rows:
             lo = max(0, self.rows - 12)
-            total = sum(self.flow_fte[f"leavers_{d}"][lo:self.rows].sum(axis=0) for d in LEAVER_DESTINATIONS)
+            total = sum(np.add.reduce(self.flow_fte[k][lo:self.rows], axis=0) for k in _LEAVER_FLOWS)  # .sum(axis=0)
             self._leavers_12 = (self.rows, total)
         return self._leavers_12[1]

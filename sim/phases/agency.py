@@ -93,16 +93,21 @@ def agency_phase(m: WorkforceModel) -> None:
     # cover sought: the workload gap, within the council's caps (a share cap uses this month's staff)
     target = np.minimum(agency_target(m), c.agency_cap_fte[:a])
     share = c.agency_cap_share[:a]
-    capped = np.flatnonzero(np.isfinite(share))
-    if capped.size:
+    finite = np.isfinite(share)
+    if finite.any():
+        capped = np.flatnonzero(finite)
         target[capped] = np.minimum(target[capped], share[capped] * c.perm_fte[capped])
     _release_surplus(m, target)
     m.recount()
 
     # Posts to cover; pool workers, in a stable random order, take posts within reach of their homes.
     wanted = np.maximum(0, np.floor(target - c.agency_fte[:a] + 0.5)).astype(np.int64)
-    pool = w.with_status(POOL)
-    pool = pool[m.agency_work_open(pool, for_placement=True)]
+    if m.agency_rules:  # the policies' rules on who may take agency work
+        pool = w.with_status(POOL)
+        pool = pool[m.agency_work_open(pool, for_placement=True)]
+    else:  # (sim.model.WorkforceModel.agency_work_open in one scan)
+        pool = kernels.eligible_pool(w.status, w.pq_months, w.left_perm_tick, w.used, p.agency_min_pq_months,
+                                     p.agency_cooldown_months, t)
     placed, filled = place_pool_workers(m, pool, wanted)
     w.note(placed)
 
@@ -115,4 +120,4 @@ def agency_phase(m: WorkforceModel) -> None:
         rec.count("agency_placed", outside, w.fte[new].astype(float))
 
     # Agency workers between placements drift away.
-    w.release(kernels.status_pick(*w.live("status"), POOL, p.agency_pool_exit_per_month, t, s.key("agency_pool_exit")))
+    w.note(kernels.pool_exits(w.columns(), NEVER, w.used, p.agency_pool_exit_per_month, t, s.key("agency_pool_exit")))

@@ -39,7 +39,9 @@ def search_rate_table(m: WorkforceModel) -> np.ndarray:
     p, c = m.p, m.councils
     overload = np.maximum(0.0, c.caseload - p.caseload_tolerable)
     row = p.search_rate_per_month * c.leave_identity * np.exp(p.search_overload_per_case * overload)
-    return np.broadcast_to(row, (c.n, c.n))
+    table = np.ndarray((c.n, c.n), dtype=row.dtype, buffer=row, strides=(0, row.itemsize))  # np.broadcast_to
+    table.flags.writeable = False
+    return table
 
 
 def option_utilities(m: WorkforceModel, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

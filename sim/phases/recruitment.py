@@ -47,7 +47,7 @@ def attractiveness(m: WorkforceModel) -> np.ndarray:
     p, c, a = m.p, m.councils, m.councils.n_active
     log_pay = m.log_pay()[:a]
     return np.exp(p.hire_reputation_weight * (c.reputation[:a] - 0.5)
-                  + p.hire_pay_weight * (log_pay - c.base_log_pay[:a].mean())
+                  + p.hire_pay_weight * (log_pay - m.census_mean_log_pay)  # c.base_log_pay[:a].mean()
                   + p.hire_golden_hello_per_1000gbp * c.golden_hello_gbp[:a] / 1000)
 
 
