@@ -610,3 +610,21 @@ def test_origin_destination_tables_are_the_same_at_scale():
     assert same(a, b) and a[:, 2].sum() == 5000 and (np.diff(a[:, 0] * 150 + a[:, 1]) > 0).all()
     (a, _), (b, _) = both(kernels.od_table, origin[:1], destination[:1], fte[:1], 150)
     assert same(a, b) and a.shape == (1, 4)
+
+
+def test_pool_eligibility_and_exits_are_the_same(model):
+    """Agency workers between placements who may be placed (experience and cooling-off, against
+    parameters that are not whole numbers too), and those who leave the market by draw (released)."""
+    w, rng = model.workers, np.random.default_rng(19)
+    left = w.left_perm_tick.copy()
+    pool = np.flatnonzero(w.status == POOL)
+    left[pool[::2]] = rng.integers(0, 9, pool[::2].size)  # some left a permanent post lately
+    for min_pq, cooldown in ((0, 0), (36, 3), (36.5, 2.5), (10**4, 0)):
+        (a, _), (b, _) = both(kernels.eligible_pool, w.status, w.pq_months, left, w.used, min_pq, cooldown, 9)
+        expected = pool[(w.pq_months[pool] >= min_pq) & (9 - left[pool] >= cooldown)]
+        assert same(a, b) and np.array_equal(a, expected)
+    assert 0 < kernels.eligible_pool(w.status, w.pq_months, left, w.used, 36, 3, 9).size < pool.size
+    for probability in (0.0, 0.3, 1.0):
+        (a, x), (b, y) = both(kernels.pool_exits, w.columns(), NEVER, w.used, probability, 5, np.uint64(7))
+        assert same(a, b) and same(x, y) and (w.status[a] == POOL).all() and (x[0][0][a] == FREE).all()
+        assert a.size == (pool.size if probability == 1 else 0 if probability == 0 else a.size) and a.size <= pool.size
