@@ -127,6 +127,45 @@ cdef extern from *:
     __attribute__((target("arch=x86-64-v4"))) static int64_t csw_record_flags_v4(CSW_RECORD_ARGS) { CSW_RECORD_LOOP }
     #endif
     #define csw_prefetch_write(p) __builtin_prefetch((p), 1)
+    #if CSW_HAVE_V4
+    #include <immintrin.h>
+    /* logit_shift with AVX-512, eight columns at a time: the row's largest available utility (the
+       maximum is exact in any order; a tie between 0.0 and -0.0 changes no weight after exp), then
+       the available ones less it, and their columns, compressed into ``out`` and ``column``. Each
+       store writes eight lanes, so both need 8 entries of room beyond the n x m that can be used. */
+    __attribute__((target("arch=x86-64-v4")))
+    static Py_ssize_t csw_logit_shift_v4(const double* utility, const uint8_t* available, Py_ssize_t n,
+                                         Py_ssize_t m, double* out, int32_t* column, int64_t* count) {
+        Py_ssize_t k = 0;
+        const __m512d minus_inf = _mm512_set1_pd(-__builtin_inf());
+        const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+        for (Py_ssize_t i = 0; i < n; i++) {
+            const double* u = utility + i * m;
+            const uint8_t* a = available + i * m;
+            __m512d t = minus_inf;
+            for (Py_ssize_t j = 0; j < m; j += 8) {
+                __mmask8 lanes = (__mmask8)(m - j >= 8 ? 0xFF : (1u << (m - j)) - 1);
+                __m128i flags = _mm_maskz_loadu_epi8((__mmask16)lanes, a + j);
+                __mmask8 on = (__mmask8)_mm_test_epi8_mask(flags, flags);
+                t = _mm512_max_pd(_mm512_mask_loadu_pd(minus_inf, on, u + j), t);
+            }
+            __m512d top = _mm512_set1_pd(_mm512_reduce_max_pd(t));
+            Py_ssize_t first = k;
+            for (Py_ssize_t j = 0; j < m; j += 8) {
+                __mmask8 lanes = (__mmask8)(m - j >= 8 ? 0xFF : (1u << (m - j)) - 1);
+                __m128i flags = _mm_maskz_loadu_epi8((__mmask16)lanes, a + j);
+                __mmask8 on = (__mmask8)_mm_test_epi8_mask(flags, flags);
+                __m512d x = _mm512_maskz_loadu_pd(on, u + j);
+                _mm512_storeu_pd(out + k, _mm512_maskz_compress_pd(on, _mm512_sub_pd(x, top)));
+                _mm256_storeu_si256((__m256i*)(column + k),
+                                    _mm256_maskz_compress_epi32(on, _mm256_add_epi32(iota, _mm256_set1_epi32((int)j))));
+                k += __builtin_popcount((unsigned)on);
+            }
+            count[i] = k - first;
+        }
+        return k;
+    }
+    #endif
     static int csw_v4 = 0;
     /* Use the AVX-512 loops if ``allow``, built, and the CPU has them; returns whether they are used. */
     static int csw_select_isa(int allow) {
@@ -161,6 +200,14 @@ cdef extern from *:
     #endif
         csw_search_flags_any(status, employer, home, pq, rate, rows, cols, row_step, col_step, early, first, n, high,
                              key, flag);
+    }
+    /* returns -1 where the AVX-512 version is not in use */
+    static Py_ssize_t csw_logit_shift(const double* utility, const uint8_t* available, Py_ssize_t n, Py_ssize_t m,
+                                      double* out, int32_t* column, int64_t* count) {
+    #if CSW_HAVE_V4
+        if (csw_v4) return csw_logit_shift_v4(utility, available, n, m, out, column, count);
+    #endif
+        return -1;
     }
     static int64_t csw_record_flags(CSW_RECORD_ARGS) {
     #if CSW_HAVE_V4
@@ -201,6 +248,9 @@ cdef extern from *:
                                           Py_ssize_t n, uint64_t high, uint64_t key, uint8_t* flag) noexcept nogil
     int64_t _record_flags "csw_record_flags"(const int8_t* status, int16_t* pq, int16_t* tenure, int8_t* flag,
                                              Py_ssize_t n, int16_t step) noexcept nogil
+    Py_ssize_t _logit_shift_v4 "csw_logit_shift"(const double* utility, const uint8_t* available, Py_ssize_t n,
+                                                  Py_ssize_t m, double* out, int32_t* column,
+                                                  int64_t* count) noexcept nogil
     int csw_select_isa(int allow)
     int csw_v4  # whether the AVX-512 loops are in use
     int __builtin_ctzll(unsigned long long) nogil  # GCC and Clang: index of the lowest set bit
@@ -554,12 +604,26 @@ def logit_shift(const double[:, ::1] utility, const uint8_t[:, ::1] available, d
     """The utilities of the available options, row by row, less their row's largest, packed into
     ``out`` (unavailable options have weight 0 and are left out: numpy's exp of -inf is slow), with
     the column of each in ``column`` and each row's number in ``count``. Returns how many were
-    written. Availability follows no pattern, so the loops are branch-free; the row's largest is
+    written. With AVX-512, eight columns at a time (csw_logit_shift_v4); otherwise availability
+    follows no pattern, so the loops are branch-free; the row's largest is
     kept in four running maxima (independent, so they overlap in the pipeline; a maximum is exact
     in any order, and a tie between 0.0 and -0.0 changes no weight after exp)."""
-    cdef Py_ssize_t i, j, k = 0, first, m = utility.shape[1], m4 = m - m % 4
+    cdef Py_ssize_t i, j, k = 0, first, n = utility.shape[0], m = utility.shape[1], m4 = m - m % 4
     cdef double x, t0, t1, t2, t3
     cdef double minus_inf = -float("inf")
+    if available.shape[0] != n or available.shape[1] != m or count.shape[0] < n:
+        raise ValueError("utilities, availability and counts differ in shape")
+    if out.shape[0] < n * m + 8 or column.shape[0] < n * m + 8:  # (room for AVX-512's 8-lane stores)
+        raise ValueError(f"out and column need room for {n * m + 8} entries")
+    if n == 0 or m == 0:
+        for i in range(n):
+            count[i] = 0
+        return 0
+    with nogil:
+        k = _logit_shift_v4(&utility[0, 0], &available[0, 0], n, m, &out[0], &column[0], &count[0])
+    if k >= 0:
+        return k
+    k = 0
     with nogil:
         for i in range(utility.shape[0]):
             t0 = t1 = t2 = t3 = minus_inf

@@ -326,7 +326,7 @@ def logit_choice(utility: np.ndarray, available: np.ndarray, u: np.ndarray) -> n
     if n == 0:
         return np.zeros(0, dtype=np.intp)
     if _use_compiled:
-        packed, column = np.empty(n * width + 1), np.empty(n * width + 1, dtype=np.int32)
+        packed, column = np.empty(n * width + 8), np.empty(n * width + 8, dtype=np.int32)  # (8: AVX-512's stores)
         count, pick = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
         flags = np.ascontiguousarray(available).view(np.uint8)
         k = _compiled.logit_shift(np.ascontiguousarray(utility), flags, packed, column, count)

@@ -238,9 +238,15 @@ def test_logit_picks_are_the_same_on_every_kind_of_row(width):
     u = rng.uniform(size=n)
     u[::19], u[1::19] = 0.0, 1 - 2**-53
     utility[2::23], available[2::23], u[2::23] = 0.0, True, 0.5  # a running sum exactly at the threshold
-    with np.errstate(invalid="ignore"):  # numpy's rows with none open: -inf - -inf
-        (a, _), (b, _) = both(kernels.logit_choice, utility, available, u)
-    assert same(a, b) and a.dtype == np.int64 and ((0 <= a) & (a < width)).all()
+    before = kernels.avx512()
+    try:
+        for avx512 in (True, False):  # the shift and packing are eight columns at a time with AVX-512
+            kernels.use_avx512(avx512)
+            with np.errstate(invalid="ignore"):  # numpy's rows with none open: -inf - -inf
+                (a, _), (b, _) = both(kernels.logit_choice, utility, available, u)
+            assert same(a, b) and a.dtype == np.int64 and ((0 <= a) & (a < width)).all()
+    finally:
+        kernels.use_avx512(before)
     fair = available.any(axis=1) & (u > 0)  # a draw of 0 picks column 0, open or not (in both)
     assert available[fair][np.arange(fair.sum()), a[fair]].all()
 
