@@ -95,18 +95,32 @@ def apply_judgement(m, index: np.ndarray, new_grade: np.ndarray) -> None:
     that goes in and out of Inadequate does not ratchet its posts or agency use up."""
     c = m.councils
     index, new_grade = np.asarray(index, dtype=np.intp), np.asarray(new_grade, dtype=np.int64)
-    old = c.grade[index].copy()
     eff = m.inspections.effects
     k = m.p.judgement_effects
-    entering = (new_grade == INADEQUATE) & (old != INADEQUATE)
-    leaving = (old == INADEQUATE) & (new_grade != INADEQUATE)
+    # A month's judgements are a handful: council by council, with Python floats (the same IEEE
+    # operations as numpy's on the arrays; each new target from the targets before this call, and a
+    # council listed twice takes its last, as numpy's assignment does).
+    old, new = c.grade[index].tolist(), new_grade.tolist()
+    entering = [g == INADEQUATE and o != INADEQUATE for g, o in zip(new, old, strict=True)]
+    leaving = [o == INADEQUATE and g != INADEQUATE for g, o in zip(new, old, strict=True)]
     for target, (up, down) in ((c.judgement_posts_target, ("establishment_to_inadequate",
                                                             "establishment_out_of_inadequate")),
                                (c.judgement_agency_target, ("agency_to_inadequate", "agency_out_of_inadequate"))):
-        target[index] = np.where(entering, np.maximum(target[index], k * eff[up]),
-                                 np.where(leaving, np.maximum(target[index] + k * eff[down], 0.0), target[index]))
+        raised, lowered = k * eff[up], k * eff[down]
+        values = target[index].tolist()
+        for j, x in enumerate(values):
+            if entering[j]:
+                values[j] = _maximum(x, raised)
+            elif leaving[j]:
+                values[j] = _maximum(x + lowered, 0.0)
+        target[index] = values
     c.grade[index] = new_grade
     c.grade_tick[index] = m.tick
+
+
+def _maximum(a: float, b: float) -> float:
+    """``np.maximum`` of two floats (NaN wins)."""
+    return a if a >= b or a != a else b
 
 
 def phase_in_judgements(m) -> None:

@@ -634,3 +634,18 @@ def test_pool_eligibility_and_exits_are_the_same(model):
         (a, x), (b, y) = both(kernels.pool_exits, w.columns(), NEVER, w.used, probability, 5, np.uint64(7))
         assert same(a, b) and same(x, y) and (w.status[a] == POOL).all() and (x[0][0][a] == FREE).all()
         assert a.size == (pool.size if probability == 1 else 0 if probability == 0 else a.size) and a.size <= pool.size
+
+
+def test_workforce_pressure_of_a_few_councils_is_the_same_bits():
+    """The inspections' pressure index, council by council with Python floats, against the array
+    version: every council, in any order, with one council empty (no staff in post or placed)."""
+    from sim.phases.councils import workforce_pressure
+
+    m = WorkforceModel(region="london", seed=4).run(months=5)
+    c, a = m.councils, m.councils.n_active
+    everyone = workforce_pressure(m)
+    index = np.random.default_rng(20).permutation(a)
+    assert same(workforce_pressure(m, index), everyone[index])
+    c.stocks[:, 0] = 0.0  # nobody in post or placed at council 0
+    assert same(workforce_pressure(m, np.array([0, 3])), workforce_pressure(m)[[0, 3]])
+    assert workforce_pressure(m, np.zeros(0, dtype=np.intp)).shape == (0,)
