@@ -1665,9 +1665,10 @@ def retally(const int8_t[::1] status, const int16_t[::1] employer, const float[:
 def new_workers(const int64_t[::1] slots, const int64_t[::1] council, int8_t code, const int64_t[:, ::1] reach,
                 int64_t n_active, double elsewhere_share, int64_t zones, int64_t tick, uint64_t pick_key,
                 uint64_t home_key, uint64_t point_key, uint64_t experience_key, uint64_t taste_key,
-                const double[::1] fte_of_council, bint start, tuple columns, int32_t never):
+                const double[::1] fte_of_council, bint start, tuple columns, int32_t never, double truncation):
     """:func:`new_worker_columns` and :func:`new_worker_draws` in one pass over the new workers'
-    slots, and (if ``start``) their tenure 0 and hiring month ``tick`` (see sim.kernels)."""
+    slots, and (if ``start``) their tenure 0 and hiring month ``tick``; returns the experience draws
+    times ``-truncation`` and the taste draws kept inside (0, 1) (see sim.kernels)."""
     cdef Columns cols = _columns(columns, never)
     cdef Py_ssize_t i, j, n = slots.shape[0], width = reach.shape[1]
     cdef int64_t c, slot, near
@@ -1702,11 +1703,35 @@ def new_workers(const int64_t[::1] slots, const int64_t[::1] council, int8_t cod
             x = floor(_draw(base, point_key) * <double>zones)
             x = x if x < top else top
             cols.home_zone[slot] = <int16_t>(cols.home[slot] * zones + <int64_t>x)
-            experience[i] = _draw(base, experience_key)
-            taste[i] = _draw(base, taste_key)
+            experience[i] = -_draw(base, experience_key) * truncation
+            u = _draw(base, taste_key)
+            u = u if u >= 1e-300 else 1e-300  # (a draw is never NaN)
+            taste[i] = u if u <= 1 - 2.0**-53 else 1 - 2.0**-53
             if start:
                 cols.tenure[slot], cols.hired_tick[slot] = 0, <int32_t>tick
     return experience_arr, taste_arr
+
+
+def finish_new_workers(const int64_t[::1] slots, const double[::1] log_share, double scale, double least,
+                       const uint8_t[::1] new_qualifier, const double[::1] taste, int16_t[::1] pq,
+                       float[::1] taste_pay):
+    """New workers' months since qualifying, ``floor(scale x log_share + least)`` (0 for new
+    qualifiers, and for all if ``log_share`` is None), and their taste for pay (see sim.kernels)."""
+    cdef Py_ssize_t i, s, n = slots.shape[0]
+    if taste.shape[0] != n or (log_share is not None and log_share.shape[0] != n) or (
+            new_qualifier is not None and new_qualifier.shape[0] != n):
+        raise ValueError("slots, experience, new qualifiers and tastes differ in length")
+    for i in range(n):
+        if not 0 <= slots[i] < min(pq.shape[0], taste_pay.shape[0]):
+            raise IndexError(f"slot {slots[i]} out of range")
+    with nogil:
+        for i in range(n):
+            s = slots[i]
+            if log_share is None or (new_qualifier is not None and new_qualifier[i]):
+                pq[s] = 0
+            else:
+                pq[s] = <int16_t>floor(scale * log_share[i] + least)
+            taste_pay[s] = <float>taste[i]
 
 
 def eligible_pool(const int8_t[::1] status, const int16_t[::1] pq, const int32_t[::1] left_perm_tick, Py_ssize_t used,

@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING
 import networkx as nx
 import numpy as np
 import pandas as pd
+from scipy.special import ndtri
 
 from . import geography, kernels
 from .agents import BoundaryCouncil, Council, CouncilTable
 from .data import GRADE_REPUTATION, GRADES
 from .errors import SimInputError, unknown
 from .pay import national_pay, regional_ratio
-from .rng import normal_of
 from .workers import AGENCY, NEVER, PERM, POOL, WorkerTable
 
 if TYPE_CHECKING:
@@ -131,30 +131,26 @@ def fill_new_workers(m: WorkforceModel, slots: np.ndarray, council: np.ndarray, 
     """Set the columns of newly created workers (draws keyed by slot and month). ``new_qualifier``:
     for all of them, or a flag per slot."""
     w, s, t = m.workers, m.streams, m.tick if not initial else -1
+    all_new = bool(new_qualifier.all()) if isinstance(new_qualifier, np.ndarray) else bool(new_qualifier)
+    # agency workers have at least three years' experience, or what the agency rules in force ask
+    least = max(AGENCY_MIN_PQ_MONTHS, m.p.agency_min_pq_months) if agency else (0 if initial else 12)
     # status, employer, FTE and home (the council itself, or for some a simulated neighbour), the point
     # of the home council they live at, and the draws of experience and taste (sim.kernels.new_workers)
     w.note(slots)
-    u, taste_u = kernels.new_workers(slots, council, status, m.reach, m.councils.n_active, HOME_ELSEWHERE_SHARE,
+    x, taste_u = kernels.new_workers(slots, council, status, m.reach, m.councils.n_active, HOME_ELSEWHERE_SHARE,
                                      m.zones_per_council, t, (s.key("home_pick"), s.key("home"), s.key("home_point"),
                                                               s.key("experience"), s.key("taste")),
-                                     None if agency else m.fte_ratio, not initial, w.columns(), NEVER)
-    if new_qualifier.all() if isinstance(new_qualifier, np.ndarray) else new_qualifier:
-        pq = np.zeros(slots.size)
-    else:
-        # agency workers have at least three years' experience, or what the agency rules in force ask
-        least = max(AGENCY_MIN_PQ_MONTHS, m.p.agency_min_pq_months) if agency else (0 if initial else 12)
-        span = max(m.p.career_months - least, 1)
-        pq = -PQ_MEAN_MONTHS * np.log1p(-u * _truncation(span))
-        pq += least
-        if np.ndim(new_qualifier):
-            pq[new_qualifier] = 0.0
-    w.pq_months[slots] = np.floor(pq).astype(np.int16)
+                                     None if agency else m.fte_ratio, not initial, w.columns(), NEVER,
+                                     _truncation(max(m.p.career_months - least, 1)))
+    # experience: -PQ_MEAN_MONTHS x log1p(-u x truncation) + least months (a truncated exponential;
+    # 0 for new qualifiers); taste for pay: lognormal, exp(sigma z - sigma^2 / 2) with z = normal_of(u)
+    kernels.finish_new_workers(slots, None if all_new else np.log1p(x), -PQ_MEAN_MONTHS, least,
+                               new_qualifier if isinstance(new_qualifier, np.ndarray) else None,
+                               np.exp(TASTE_SIGMA * ndtri(taste_u) - TASTE_SIGMA**2 / 2), w.pq_months, w.taste_pay)
     if initial:
         ten = -TENURE_MEAN_MONTHS * np.log1p(-s.uniform("tenure", t, slots))
         w.tenure[slots] = np.minimum(np.floor(ten), w.pq_months[slots]).astype(np.int16)
         w.hired_tick[slots] = -w.tenure[slots]
-    z = normal_of(taste_u)  # as s.normal("taste", t, slots)
-    w.taste_pay[slots] = np.exp(TASTE_SIGMA * z - TASTE_SIGMA**2 / 2)
 
 
 @lru_cache(maxsize=16)

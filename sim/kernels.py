@@ -402,25 +402,49 @@ def new_worker_columns(slots: np.ndarray, council: np.ndarray, code: int, reach:
 
 def new_workers(slots: np.ndarray, council: np.ndarray, code: int, reach: np.ndarray, n_active: int,
                 elsewhere_share: float, zones: int, tick: int, keys: tuple[np.uint64, ...],
-                fte_of_council: np.ndarray | None, start: bool, columns: tuple[np.ndarray, ...], never: int
-                ) -> tuple[np.ndarray, np.ndarray]:
+                fte_of_council: np.ndarray | None, start: bool, columns: tuple[np.ndarray, ...], never: int,
+                truncation: float) -> tuple[np.ndarray, np.ndarray]:
     """New workers in ``slots``: :func:`new_worker_columns` (``keys`` of the home pick and home) and
-    :func:`new_worker_draws` (``keys`` of the home point, experience and taste; returns their
-    experience and taste draws), and if ``start`` their tenure 0 and hiring month ``tick``.
+    :func:`new_worker_draws` (``keys`` of the home point, experience and taste), and if ``start``
+    their tenure 0 and hiring month ``tick``. Returns the experience draws u as ``-u x truncation``
+    (the argument of log1p of the truncated exponential) and the taste draws clipped to
+    ``[1e-300, 1 - 2**-53]`` (the argument of the normal quantile: :func:`sim.rng.normal_of`).
     ``columns``: every worker column, as in the whole decisions below."""
     pick_key, home_key, point_key, experience_key, taste_key = keys
     if _use_compiled:
         return _compiled.new_workers(np.ascontiguousarray(slots, dtype=np.int64),
                                      np.ascontiguousarray(council, dtype=np.int64), code, reach, n_active,
                                      elsewhere_share, zones, tick, pick_key, home_key, point_key, experience_key,
-                                     taste_key, fte_of_council, start, columns, never)
+                                     taste_key, fte_of_council, start, columns, never, truncation)
     status, employer, home, home_zone, _, tenure, fte, _, _, hired_tick = columns
     new_worker_columns(slots, council, code, reach, n_active, elsewhere_share, tick, pick_key, home_key,
                        fte_of_council, status, employer, home, fte)
-    draws = new_worker_draws(slots, zones, tick, point_key, experience_key, taste_key, home, home_zone)
+    u, taste = new_worker_draws(slots, zones, tick, point_key, experience_key, taste_key, home, home_zone)
     if start:
         tenure[slots], hired_tick[slots] = 0, tick
-    return draws
+    return -u * truncation, np.minimum(np.maximum(taste, 1e-300), 1 - 2**-53)
+
+
+def finish_new_workers(slots: np.ndarray, log_share: np.ndarray | None, scale: float, least: float,
+                       new_qualifier: np.ndarray | None, taste: np.ndarray, pq: np.ndarray,
+                       taste_pay: np.ndarray) -> None:
+    """New workers' months since qualifying, ``floor(scale x log_share + least)`` (0 where
+    ``new_qualifier``, and for everyone if ``log_share`` is None), and their taste for pay, written
+    into the columns ``pq`` and ``taste_pay``."""
+    if _use_compiled:
+        _compiled.finish_new_workers(np.ascontiguousarray(slots, dtype=np.int64), log_share, scale, least,
+                                     None if new_qualifier is None else new_qualifier.view(np.uint8), taste, pq,
+                                     taste_pay)
+        return
+    if log_share is None:
+        months = np.zeros(slots.size)
+    else:
+        months = scale * log_share
+        months += least
+        if new_qualifier is not None:
+            months[new_qualifier] = 0.0
+    pq[slots] = np.floor(months).astype(np.int16)
+    taste_pay[slots] = taste
 
 
 def hire_draws(posts: np.ndarray, p_fill: np.ndarray, nq_share: float, shift: int, tick: int, key: np.uint64

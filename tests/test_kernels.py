@@ -596,14 +596,30 @@ def test_new_workers_are_the_same(model, start):
     keys = tuple(np.uint64(k) for k in (21, 22, 23, 24, 25))
     for code, fte_of_council in ((PERM, m.fte_ratio), (AGENCY, None)):
         args = (slots, council, code, m.reach, m.councils.n_active, 0.25, m.zones_per_council, 5, keys,
-                fte_of_council, start, w.columns(), NEVER)
+                fte_of_council, start, w.columns(), NEVER, 0.87)
         ((ua, ta), a), ((ub, tb), b) = both(kernels.new_workers, *args)
         assert same(ua, ub) and same(ta, tb) and same(a[11], b[11])
         status, employer, home, home_zone, _, tenure, fte, _, _, hired = a[11]
         assert (status[slots] == code).all() and np.array_equal(employer[slots], council)
         assert np.array_equal(home_zone[slots] // m.zones_per_council, home[slots])
         assert ((tenure[slots] == 0) & (hired[slots] == 5)).all() == start
-        assert same(ta, kernels.uniform(slots, 5, keys[4]))
+        assert same(ta, kernels.uniform(slots, 5, keys[4])) and same(ua, -kernels.uniform(slots, 5, keys[3]) * 0.87)
+
+
+def test_new_workers_are_finished_the_same_way(model):
+    """Months since qualifying from the truncated exponential (new qualifiers 0, everyone 0 without
+    the draws) and the taste for pay, written as int16 and float32."""
+    w, rng = model.workers, np.random.default_rng(21)
+    slots = rng.permutation(np.flatnonzero(w.status == FREE))[:500]
+    log_share = np.log1p(-rng.uniform(size=slots.size) * 0.9)
+    taste = np.exp(0.3 * rng.normal(size=slots.size) - 0.045)
+    flags = rng.uniform(size=slots.size) < 0.3
+    for share, nq, least in ((log_share, flags, 12), (log_share, None, 36), (None, None, 0), (log_share, None, 0.5)):
+        (_, a), (_, b) = both(kernels.finish_new_workers, slots, share, -150.0, least, nq, taste, w.pq_months,
+                              w.taste_pay)
+        assert same(a[6], b[6]) and same(a[7], b[7])
+        assert np.array_equal(a[7][slots], taste.astype(np.float32))
+        assert (a[6][slots] >= 0).all() and ((a[6][slots] == 0).all() == (share is None))
 
 
 def test_origin_destination_tables_are_the_same_at_scale():
