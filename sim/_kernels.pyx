@@ -165,6 +165,26 @@ cdef extern from *:
         }
         return k;
     }
+    __attribute__((target("arch=x86-64-v4")))
+    static Py_ssize_t csw_list_status_v4(const int8_t* status, Py_ssize_t n, int8_t code, int64_t* out,
+                                         Py_ssize_t limit, int64_t offset) {
+        Py_ssize_t k = 0;
+        const __m512i wanted = _mm512_set1_epi8((char)code);
+        for (Py_ssize_t base = 0; base < n && k < limit; base += 64) {
+            uint64_t mask;
+            if (base + 64 <= n) {
+                mask = _mm512_cmpeq_epi8_mask(_mm512_loadu_si512((const void*)(status + base)), wanted);
+            } else {
+                __mmask64 lanes = ((uint64_t)1 << (n - base)) - 1;
+                mask = _mm512_mask_cmpeq_epi8_mask(lanes, _mm512_maskz_loadu_epi8(lanes, status + base), wanted);
+            }
+            while (mask && k < limit) {
+                out[k++] = offset + base + __builtin_ctzll(mask);
+                mask &= mask - 1;
+            }
+        }
+        return k;
+    }
     #endif
     static int csw_v4 = 0;
     /* Use the AVX-512 loops if ``allow``, built, and the CPU has them; returns whether they are used. */
@@ -200,6 +220,16 @@ cdef extern from *:
     #endif
         csw_search_flags_any(status, employer, home, pq, rate, rows, cols, row_step, col_step, early, first, n, high,
                              key, flag);
+    }
+    /* The slots below n with status ``code`` (ascending, at most ``limit``), plus ``offset``, into
+       ``out``; returns their number. AVX-512 compares 64 statuses at once into a bit mask. Returns -1
+       where the AVX-512 version is not in use (the caller's loop does it then). */
+    static Py_ssize_t csw_list_status(const int8_t* status, Py_ssize_t n, int8_t code, int64_t* out,
+                                      Py_ssize_t limit, int64_t offset) {
+    #if CSW_HAVE_V4
+        if (csw_v4) return csw_list_status_v4(status, n, code, out, limit, offset);
+    #endif
+        return -1;
     }
     /* returns -1 where the AVX-512 version is not in use */
     static Py_ssize_t csw_logit_shift(const double* utility, const uint8_t* available, Py_ssize_t n, Py_ssize_t m,
@@ -248,6 +278,8 @@ cdef extern from *:
                                           Py_ssize_t n, uint64_t high, uint64_t key, uint8_t* flag) noexcept nogil
     int64_t _record_flags "csw_record_flags"(const int8_t* status, int16_t* pq, int16_t* tenure, int8_t* flag,
                                              Py_ssize_t n, int16_t step) noexcept nogil
+    Py_ssize_t _list_status_v4 "csw_list_status"(const int8_t* status, Py_ssize_t n, int8_t code, int64_t* out,
+                                                  Py_ssize_t limit, int64_t offset) noexcept nogil
     Py_ssize_t _logit_shift_v4 "csw_logit_shift"(const double* utility, const uint8_t* available, Py_ssize_t n,
                                                   Py_ssize_t m, double* out, int32_t* column,
                                                   int64_t* count) noexcept nogil
@@ -283,6 +315,27 @@ cdef inline uint64_t _status_mask(const int8_t* status, Py_ssize_t base, Py_ssiz
         for i in range(base, n):
             mask |= (<uint64_t>(status[i] == code)) << (i - base)
     return mask
+
+
+cdef inline Py_ssize_t _list_status(const int8_t* status, Py_ssize_t n, int8_t code, int64_t* out,
+                                    Py_ssize_t limit, int64_t offset) noexcept nogil:
+    """The slots below n with status ``code`` (ascending, at most ``limit``), plus ``offset``, into
+    ``out``; returns their number. With AVX-512, 64 statuses compared at once (csw_list_status);
+    otherwise 8 per machine word (:func:`_status_mask`)."""
+    cdef Py_ssize_t base, k = _list_status_v4(status, n, code, out, limit, offset)
+    cdef uint64_t mask
+    if k >= 0:
+        return k
+    k = 0
+    for base in range(0, n, 64):
+        if k >= limit:
+            break
+        mask = _status_mask(status, base, n, code)
+        while mask and k < limit:
+            out[k] = offset + base + __builtin_ctzll(mask)
+            mask &= mask - 1
+            k += 1
+    return k
 
 
 cdef inline int _popcount(uint64_t x) noexcept nogil:
@@ -330,15 +383,7 @@ cdef enum:
 cdef inline Py_ssize_t _flagged(const uint8_t* flag, Py_ssize_t first, Py_ssize_t n, int64_t* out,
                                 Py_ssize_t k) noexcept nogil:
     """Append to ``out`` (from ``k``) the slots ``first + j`` with ``flag[j]`` set; returns the new length."""
-    cdef Py_ssize_t base
-    cdef uint64_t mask
-    for base in range(0, n, 64):
-        mask = _status_mask(<const int8_t*> flag, base, n, 1)
-        while mask:
-            out[k] = first + base + __builtin_ctzll(mask)
-            mask &= mask - 1
-            k += 1
-    return k
+    return k + _list_status(<const int8_t*> flag, n, 1, out + k, n, first)
 
 
 def exit_pick(const int8_t[::1] status, const int16_t[::1] employer, const int16_t[::1] pq,
@@ -448,12 +493,12 @@ def placed_at(const int8_t[::1] status, const int16_t[::1] employer, int8_t code
     cdef uint64_t mask
     out_arr = np.empty(n, dtype=np.int64)
     cdef int64_t[::1] out = out_arr
-    with nogil:
-        for base in range(0, n, 64):
-            mask = _status_mask(&status[0], base, n, code)
-            while mask:
-                i = base + __builtin_ctzll(mask)
-                mask &= mask - 1
+    cdef Py_ssize_t j, listed = 0
+    if n:
+        with nogil:
+            listed = _list_status(&status[0], n, code, &out[0], n, 0)
+            for j in range(listed):
+                i = out[j]
                 out[k] = i
                 k += council[employer[i]] != 0
     return out_arr[:k].copy()
@@ -689,8 +734,7 @@ def record_pass(const int8_t[::1] status, const int16_t[::1] employer, int16_t[:
     employer, count the agency pool, and (if ``age``) age every worker by a month. Returns the pool
     count. One branch-free pass the compiler vectorises flags the newly qualified; a second visits
     the flagged slots only."""
-    cdef Py_ssize_t base, i, n = status.shape[0]
-    cdef uint64_t mask
+    cdef Py_ssize_t j, i, listed, n = status.shape[0]
     cdef int64_t pool = 0
     if min(employer.shape[0], pq.shape[0], tenure.shape[0], fte.shape[0]) < n:
         raise IndexError("the worker columns differ in length")
@@ -700,12 +744,13 @@ def record_pass(const int8_t[::1] status, const int16_t[::1] employer, int16_t[:
         return 0
     with nogil:
         pool = _record_flags(&status[0], &pq[0], &tenure[0], &flag[0], n, 1 if age else 0)
-        for base in range(0, n, 64):
-            mask = _status_mask(&flag[0], base, n, 1)
-            while mask:
-                i = base + __builtin_ctzll(mask)
-                mask &= mask - 1
-                nq_fte[employer[i]] += fte[i]
+    nq_arr = np.empty(n, dtype=np.int64)  # the newly qualified (their FTEs summed in slot order)
+    cdef int64_t[::1] nq = nq_arr
+    with nogil:
+        listed = _list_status(&flag[0], n, 1, &nq[0], n, 0)
+        for j in range(listed):
+            i = nq[j]
+            nq_fte[employer[i]] += fte[i]
     return pool
 
 
@@ -715,15 +760,9 @@ def first_with_status(const int8_t[::1] status, int8_t code, Py_ssize_t n):
     cdef uint64_t mask
     out_arr = np.empty(max(0, min(n, size)), dtype=np.int64)
     cdef int64_t[::1] out = out_arr
-    with nogil:
-        for base in range(0, size, 64):
-            if k >= n:
-                break
-            mask = _status_mask(&status[0], base, size, code)
-            while mask and k < n:
-                out[k] = base + __builtin_ctzll(mask)
-                mask &= mask - 1
-                k += 1
+    if size and n > 0:
+        with nogil:
+            k = _list_status(&status[0], size, code, &out[0], n, 0)
     return out_arr[:k]
 
 
@@ -1257,14 +1296,7 @@ cdef Py_ssize_t _pick_status(const int8_t* status, Py_ssize_t n, int8_t code, do
     """Slots below n with status ``code`` whose draw falls below ``probability``, ascending, into
     ``out`` (room for n); returns their number (-1 if out of memory). The slots with the status are
     listed first, then drawn for in one loop (eight at a time with AVX-512), then kept or not."""
-    cdef Py_ssize_t base, q, k = 0, kept = 0
-    cdef uint64_t mask
-    for base in range(0, n, 64):
-        mask = _status_mask(status, base, n, code)
-        while mask:
-            out[k] = base + __builtin_ctzll(mask)
-            mask &= mask - 1
-            k += 1
+    cdef Py_ssize_t q, k = _list_status(status, n, code, out, n, 0), kept = 0
     if k == 0:
         return 0
     cdef double* u = <double*> malloc(k * sizeof(double))
@@ -1377,18 +1409,20 @@ def release_surplus(tuple columns, int32_t never, Py_ssize_t used, const uint8_t
         raise IndexError(f"{a} councils flagged but {keep.shape[0]} to keep")
     placed_arr = np.empty(used, dtype=np.int64)
     cdef int64_t[::1] placed = placed_arr
+    cdef Py_ssize_t listed = 0
     with nogil:
-        for base in range(0, used, 64):
-            mask = _status_mask(c.status, base, used, AGENCY)
-            while mask:
-                i = base + __builtin_ctzll(mask)
-                mask &= mask - 1
-                e = c.employer[i]
-                if not 0 <= e < a:
-                    bad = 1
-                    continue
-                placed[k] = i
-                k += flagged[e] != 0
+        if used:
+            listed = _list_status(c.status, used, AGENCY, &placed[0], used, 0)
+        for j in range(listed):
+            if j + PREFETCH_AHEAD < listed:
+                __builtin_prefetch(&c.employer[placed[j + PREFETCH_AHEAD]])
+            i = placed[j]
+            e = c.employer[i]
+            if not 0 <= e < a:
+                bad = 1
+                continue
+            placed[k] = i
+            k += flagged[e] != 0
     if bad:
         raise IndexError("a placed agency worker's employer is outside the flagged councils")
     if k == 0:
@@ -1744,15 +1778,14 @@ def eligible_pool(const int8_t[::1] status, const int16_t[::1] pq, const int32_t
         raise IndexError(f"{used} slots in use beyond the columns")
     out_arr = np.empty(used, dtype=np.int64)
     cdef int64_t[::1] out = out_arr
+    cdef Py_ssize_t j, listed
     if used:
         with nogil:
-            for base in range(0, used, 64):
-                mask = _status_mask(&status[0], base, used, POOL)
-                while mask:
-                    i = base + __builtin_ctzll(mask)
-                    mask &= mask - 1
-                    out[k] = i
-                    k += (<double>pq[i] >= min_pq) & (<double>(tick - left_perm_tick[i]) >= cooldown)
+            listed = _list_status(&status[0], used, POOL, &out[0], used, 0)
+            for j in range(listed):
+                i = out[j]
+                out[k] = i
+                k += (<double>pq[i] >= min_pq) & (<double>(tick - left_perm_tick[i]) >= cooldown)
     return out_arr[:k].copy()
 
 

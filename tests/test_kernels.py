@@ -115,10 +115,21 @@ def test_monthly_decisions_are_the_same(model):
     assert same(a, b) and a[0].tolist() == [0, 0, 0, 3, 3, 3, 3, 3, 4]
 
 
-@pytest.mark.parametrize("n", [0, 1, 63, 64, 65, 200, 1000])
-def test_status_scans_find_every_slot_whatever_the_length(n):
-    """The compiled scans compare 64 slots at a time, 8 per machine word: lengths around a block
-    and statuses at every position of a word (all four codes, and -1, whose bytes are all ones)."""
+@pytest.mark.parametrize("avx512", [True, False])
+@pytest.mark.parametrize("n", [0, 1, 63, 64, 65, 127, 200, 1000])
+def test_status_scans_find_every_slot_whatever_the_length(n, avx512):
+    """The compiled scans compare 64 slots at a time (8 per machine word, or all 64 at once with
+    AVX-512): lengths around a block and statuses at every position of a word (all four codes, and
+    -1, whose bytes are all ones)."""
+    before = kernels.avx512()
+    kernels.use_avx512(avx512)
+    try:
+        _status_scans(n)
+    finally:
+        kernels.use_avx512(before)
+
+
+def _status_scans(n):
     status = np.random.default_rng(n).choice(np.array([FREE, PERM, AGENCY, POOL, -1], dtype=np.int8), n)
     employer = (np.arange(n) % 7).astype(np.int16)
     for code in (FREE, PERM, AGENCY, POOL):
@@ -129,6 +140,9 @@ def test_status_scans_find_every_slot_whatever_the_length(n):
         for first in (0, 1, 70, n + 5):
             (a, _), (b, _) = both(kernels.first_with_status, status, code, first)
             assert same(a, b) and np.array_equal(a, np.flatnonzero(status == code)[:first])
+    pq, left = (np.arange(n) % 50).astype(np.int16), (np.arange(n) % 11 - 5).astype(np.int32)
+    (a, _), (b, _) = both(kernels.eligible_pool, status, pq, left, n, 20, 3, 6)
+    assert same(a, b) and np.array_equal(a, np.flatnonzero((status == POOL) & (pq >= 20) & (6 - left >= 3)))
 
 
 @pytest.mark.parametrize("avx512", [True, False])
