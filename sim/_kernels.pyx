@@ -1810,3 +1810,33 @@ def pool_exits(tuple columns, int32_t never, Py_ssize_t used, double probability
     if k < 0:
         raise MemoryError()
     return out_arr[:k].copy()
+
+
+def offer_terms(const uint8_t[::1] active, const double[::1] caseload, const double[::1] fixed_caseload,
+                double reference_caseload, double minus_b_caseload, double b_ofsted, const double[::1] reputation,
+                const double[::1] vacancy_fte, const double[::1] perm_fte, const double[::1] fixed_vacancy_rate,
+                double offer_rate):
+    """Per council, what a searcher weighs and whether they hear of a post (see sim.kernels): the
+    council's term of the utility, the probability of hearing of a post, and whether it has one."""
+    cdef Py_ssize_t c, n = active.shape[0]
+    cdef double x, denom
+    if min(caseload.shape[0], fixed_caseload.shape[0], reputation.shape[0], vacancy_fte.shape[0], perm_fte.shape[0],
+           fixed_vacancy_rate.shape[0]) < n:
+        raise IndexError("council tables shorter than the councils")
+    term_arr, prob_arr, has_arr = np.empty(n), np.empty(n), np.empty(n, dtype=np.uint8)
+    cdef double[::1] term = term_arr, prob = prob_arr
+    cdef uint8_t[::1] has = has_arr
+    with nogil:
+        for c in range(n):
+            x = caseload[c] if active[c] else fixed_caseload[c]
+            term[c] = minus_b_caseload * (x - reference_caseload) + b_ofsted * reputation[c]
+            if active[c]:
+                denom = vacancy_fte[c] + perm_fte[c]
+                x = vacancy_fte[c] / denom if denom > 0 else 0.0
+                has[c] = vacancy_fte[c] >= 0.5
+            else:
+                x = fixed_vacancy_rate[c]
+                has[c] = fixed_vacancy_rate[c] > 0
+            x = offer_rate * x
+            prob[c] = 1.0 if 1.0 <= x else x  # np.minimum(1.0, x) (NaN stays)
+    return term_arr, prob_arr, has_arr.view(bool)

@@ -742,3 +742,23 @@ def pool_exits(columns: tuple[np.ndarray, ...], never: int, used: int, probabili
     gone = status_pick(columns[0][:used], POOL, probability, tick, key)
     release_columns(gone, columns, never)
     return gone
+
+
+def offer_terms(active: np.ndarray, caseload: np.ndarray, fixed_caseload: np.ndarray, reference_caseload: float,
+                minus_b_caseload: float, b_ofsted: float, reputation: np.ndarray, vacancy_fte: np.ndarray,
+                perm_fte: np.ndarray, fixed_vacancy_rate: np.ndarray, offer_rate: float
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per council (boundary councils at their census values): the council's term of a searcher's
+    utility, ``minus_b_caseload x (caseload - reference_caseload) + b_ofsted x reputation``; the
+    probability of hearing of one of its posts, ``min(1, offer_rate x vacancy rate)``; and whether it
+    has a post (half an FTE vacant or more). What :func:`option_table` takes from the councils."""
+    if _use_compiled:
+        return _compiled.offer_terms(np.ascontiguousarray(active, dtype=bool).view(np.uint8), caseload, fixed_caseload,
+                                     reference_caseload, minus_b_caseload, b_ofsted, reputation, vacancy_fte, perm_fte,
+                                     fixed_vacancy_rate, offer_rate)
+    n = active.size
+    term = minus_b_caseload * (np.where(active, caseload, fixed_caseload) - reference_caseload) + b_ofsted * reputation
+    denom = vacancy_fte + perm_fte
+    rate = np.divide(vacancy_fte, denom, out=np.zeros(n), where=denom > 0)  # as CouncilTable.vacancy_rate
+    probability = np.minimum(1.0, offer_rate * np.where(active, rate, fixed_vacancy_rate))
+    return term, probability, np.where(active, vacancy_fte >= 0.5, fixed_vacancy_rate > 0)

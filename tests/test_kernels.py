@@ -679,3 +679,20 @@ def test_workforce_pressure_of_a_few_councils_is_the_same_bits():
     c.stocks[:, 0] = 0.0  # nobody in post or placed at council 0
     assert same(workforce_pressure(m, np.array([0, 3])), workforce_pressure(m)[[0, 3]])
     assert workforce_pressure(m, np.zeros(0, dtype=np.intp)).shape == (0,)
+
+
+def test_offer_terms_are_the_same():
+    """The councils' terms of a searcher's choice: simulated and boundary councils, councils with no
+    one in post or vacancies, vacancy rates past the cap of 1 on hearing of a post."""
+    rng = np.random.default_rng(22)
+    n = 60
+    active = np.arange(n) < 45
+    vacancy, perm = rng.uniform(0, 30, n), rng.uniform(0, 200, n)
+    vacancy[::7], perm[::5] = 0.0, 0.0
+    vacancy[3] = 0.5
+    args = (active, rng.uniform(5, 40, n), rng.uniform(5, 40, n), 17.3, -0.12, 1.24, rng.uniform(0, 1, n), vacancy,
+            perm, np.where(rng.uniform(size=n) < 0.3, 0.0, rng.uniform(0, 0.4, n)))
+    for offer_rate in (0.8, 7.0):
+        (a, _), (b, _) = both(kernels.offer_terms, *args, offer_rate)
+        assert same(a, b) and a[2].dtype == bool and a[1].max() <= 1.0
+    assert (a[1] == 1.0).any() and a[2][3] and not a[2][0] and a[2][~active].any() and not a[2][~active].all()
