@@ -1840,3 +1840,45 @@ def offer_terms(const uint8_t[::1] active, const double[::1] caseload, const dou
             x = offer_rate * x
             prob[c] = 1.0 if 1.0 <= x else x  # np.minimum(1.0, x) (NaN stays)
     return term_arr, prob_arr, has_arr.view(bool)
+
+
+def attraction_exponent(const double[::1] reputation, const double[::1] log_pay, const double[::1] golden_hello,
+                        double w_reputation, double w_pay, double mean_log_pay, double w_golden_hello):
+    """The exponent of the councils' pull on outside recruits (see sim.kernels)."""
+    cdef Py_ssize_t c, n = reputation.shape[0]
+    if log_pay.shape[0] < n or golden_hello.shape[0] < n:
+        raise IndexError("council tables shorter than the councils")
+    out_arr = np.empty(n)
+    cdef double[::1] out = out_arr
+    with nogil:
+        for c in range(n):
+            out[c] = (w_reputation * (reputation[c] - 0.5) + w_pay * (log_pay[c] - mean_log_pay)
+                      + w_golden_hello * golden_hello[c] / 1000)
+    return out_arr
+
+
+def fill_probability(const double[::1] pull_now, const double[::1] pull_census, const double[::1] hire_identity,
+                     const double[::1] leavers_12, const double[::1] prior, const double[::1] perm_fte,
+                     int64_t months, const double[::1] vacancy_fte, const double[::1] fte_ratio,
+                     const int64_t[::1] posts, const double[::1] extra, double hire_per_leaver, double fill_rate,
+                     double max_fill):
+    """The probability that each vacant post of a council is filled from outside this month (see
+    sim.kernels)."""
+    cdef Py_ssize_t c, n = pull_now.shape[0]
+    cdef double x, turnover, y
+    if min(pull_census.shape[0], hire_identity.shape[0], leavers_12.shape[0], prior.shape[0], perm_fte.shape[0],
+           vacancy_fte.shape[0], fte_ratio.shape[0], posts.shape[0], extra.shape[0]) < n:
+        raise IndexError("council tables shorter than the councils")
+    out_arr = np.empty(n)
+    cdef double[::1] out = out_arr
+    with nogil:
+        for c in range(n):
+            x = perm_fte[c]
+            turnover = leavers_12[c] + prior[c] * x * <double>(12 - months) / 12
+            turnover = turnover / (x if x >= 1e-9 or x != x else 1e-9) if x > 0 else prior[c]
+            y = pull_census[c]
+            y = hire_identity[c] * (pull_now[c] / (y if y >= 1e-12 or y != y else 1e-12)) * (
+                hire_per_leaver * (turnover * x / 12) + fill_rate * vacancy_fte[c])
+            y = y / fte_ratio[c] / <double>(posts[c] if posts[c] >= 1 else 1) + extra[c]
+            out[c] = max_fill if max_fill <= y else y  # np.minimum(max_fill, y) (NaN stays)
+    return out_arr

@@ -762,3 +762,34 @@ def offer_terms(active: np.ndarray, caseload: np.ndarray, fixed_caseload: np.nda
     rate = np.divide(vacancy_fte, denom, out=np.zeros(n), where=denom > 0)  # as CouncilTable.vacancy_rate
     probability = np.minimum(1.0, offer_rate * np.where(active, rate, fixed_vacancy_rate))
     return term, probability, np.where(active, vacancy_fte >= 0.5, fixed_vacancy_rate > 0)
+
+
+def attraction_exponent(reputation: np.ndarray, log_pay: np.ndarray, golden_hello: np.ndarray, w_reputation: float,
+                        w_pay: float, mean_log_pay: float, w_golden_hello: float) -> np.ndarray:
+    """The exponent of the councils' pull on outside recruits (its exp is
+    :func:`sim.phases.recruitment.attractiveness`): reputation, log pay against the region's mean at
+    the census, golden hello per 1,000 GBP."""
+    if _use_compiled:
+        return _compiled.attraction_exponent(reputation, log_pay, golden_hello, w_reputation, w_pay, mean_log_pay,
+                                             w_golden_hello)
+    return (w_reputation * (reputation - 0.5) + w_pay * (log_pay - mean_log_pay)
+            + w_golden_hello * golden_hello / 1000)
+
+
+def fill_probability(pull_now: np.ndarray, pull_census: np.ndarray, hire_identity: np.ndarray, leavers_12: np.ndarray,
+                     prior: np.ndarray, perm_fte: np.ndarray, months: int, vacancy_fte: np.ndarray,
+                     fte_ratio: np.ndarray, posts: np.ndarray, extra: np.ndarray, hire_per_leaver: float,
+                     fill_rate: float, max_fill: float) -> np.ndarray:
+    """The probability that each vacant post of a council is filled from outside this month
+    (:func:`sim.phases.recruitment.monthly_hires` in people, over its posts, plus policies' ``extra``,
+    at most ``max_fill``). The turnover is :meth:`sim.model.WorkforceModel.turnover_estimate`: the
+    last 12 months' leavers (``months`` of them recorded) topped up with the census ``prior``."""
+    if _use_compiled:
+        return _compiled.fill_probability(pull_now, pull_census, hire_identity, leavers_12, prior, perm_fte, months,
+                                          vacancy_fte, fte_ratio, np.ascontiguousarray(posts, dtype=np.int64), extra,
+                                          hire_per_leaver, fill_rate, max_fill)
+    turnover = np.where(perm_fte > 0, (leavers_12 + prior * perm_fte * (12 - months) / 12) / np.maximum(perm_fte, 1e-9),
+                        prior)
+    pull = pull_now / np.maximum(pull_census, 1e-12)
+    hires = hire_identity * pull * (hire_per_leaver * (turnover * perm_fte / 12) + fill_rate * vacancy_fte)
+    return np.minimum(max_fill, hires / fte_ratio / np.maximum(posts, 1) + extra)

@@ -696,3 +696,28 @@ def test_offer_terms_are_the_same():
         (a, _), (b, _) = both(kernels.offer_terms, *args, offer_rate)
         assert same(a, b) and a[2].dtype == bool and a[1].max() <= 1.0
     assert (a[1] == 1.0).any() and a[2][3] and not a[2][0] and a[2][~active].any() and not a[2][~active].all()
+
+
+def test_outside_hiring_probabilities_are_the_same():
+    """The recruitment arithmetic around its exp: the pull's exponent, and the probability that a
+    vacant post is filled (turnover topped up with the census prior, councils with no one in post,
+    posts of 0, the cap), compiled and numpy, and numpy against the model's own functions."""
+    from sim.phases.recruitment import MAX_FILL, attractiveness, monthly_hires
+
+    m = WorkforceModel(region="london", seed=5).run(months=4)
+    p, c, a = m.p, m.councils, m.councils.n_active
+    c.stocks[:, 1] = 0.0  # nobody in post at council 1
+    exponent_args = (c.reputation[:a], m.log_pay()[:a], c.golden_hello_gbp[:a], p.hire_reputation_weight,
+                     p.hire_pay_weight, m.census_mean_log_pay, p.hire_golden_hello_per_1000gbp)
+    (x, _), (y, _) = both(kernels.attraction_exponent, *exponent_args)
+    assert same(x, y) and same(np.exp(x), attractiveness(m))
+    posts = np.floor(c.vacancy_fte[:a] + 0.5).astype(np.int64)
+    posts[:3] = 0
+    for extra in (m.extra_hire_rate[:a], np.full(a, 0.9)):
+        args = (np.exp(x), c.base_attractiveness[:a], c.hire_identity[:a], m.recorder.leavers_last_12(),
+                m.turnover_prior[:a], c.perm_fte[:a], min(12, m.recorder.rows - 1), c.vacancy_fte[:a],
+                m.fte_ratio[:a], posts, extra, p.hire_per_leaver, p.hire_vacancy_fill_per_month, MAX_FILL)
+        (f, _), (g, _) = both(kernels.fill_probability, *args)
+        expected = np.minimum(MAX_FILL, monthly_hires(m) / m.fte_ratio[:a] / np.maximum(posts, 1) + extra)
+        assert same(f, g) and same(f, expected) and (f <= MAX_FILL).all()
+    assert (f == MAX_FILL).any()
