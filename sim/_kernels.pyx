@@ -1882,3 +1882,44 @@ def fill_probability(const double[::1] pull_now, const double[::1] pull_census, 
             y = y / fte_ratio[c] / <double>(posts[c] if posts[c] >= 1 else 1) + extra[c]
             out[c] = max_fill if max_fill <= y else y  # np.minimum(max_fill, y) (NaN stays)
     return out_arr
+
+
+def overload_exponent(const double[::1] caseload, double tolerable, double per_case, const double[::1] log_pay,
+                      const double[::1] base_log_pay, double pay_elasticity):
+    """``per_case x max(0, caseload - tolerable) - pay_elasticity x (log_pay - base_log_pay)`` per council
+    (the second term left out if ``log_pay`` is None; see sim.kernels)."""
+    cdef Py_ssize_t c, n = caseload.shape[0]
+    cdef double x
+    if log_pay is not None and (log_pay.shape[0] < n or base_log_pay is None or base_log_pay.shape[0] < n):
+        raise IndexError("council tables shorter than the councils")
+    out_arr = np.empty(n)
+    cdef double[::1] out = out_arr
+    with nogil:
+        for c in range(n):
+            x = caseload[c] - tolerable
+            x = 0.0 if 0.0 >= x else x  # np.maximum(0.0, x) (NaN stays)
+            out[c] = per_case * x
+            if log_pay is not None:
+                out[c] = out[c] - pay_elasticity * (log_pay[c] - base_log_pay[c])
+    return out_arr
+
+
+def hazard_rows(const double[::1] leave_identity, const double[::1] factor, const int64_t[::1] grade,
+                double inadequate_multiplier, double nq, double mid, double late):
+    """The exit hazard per (career stage, council) from the councils' factors (see sim.kernels)."""
+    cdef Py_ssize_t c, r, n = leave_identity.shape[0]
+    cdef double x, y, base[3]
+    base[0], base[1], base[2] = nq, mid, late
+    if factor.shape[0] < n or grade.shape[0] < n:
+        raise IndexError("council tables shorter than the councils")
+    out_arr = np.empty((3, n))
+    cdef double[:, ::1] out = out_arr
+    with nogil:
+        for c in range(n):
+            x = leave_identity[c] * factor[c]
+            if grade[c] == 3:
+                x = x * inadequate_multiplier
+            for r in range(3):
+                y = base[r] * x
+                out[r, c] = 1.0 if 1.0 <= y else y  # np.minimum(1.0, y) (NaN stays)
+    return out_arr

@@ -793,3 +793,30 @@ def fill_probability(pull_now: np.ndarray, pull_census: np.ndarray, hire_identit
     pull = pull_now / np.maximum(pull_census, 1e-12)
     hires = hire_identity * pull * (hire_per_leaver * (turnover * perm_fte / 12) + fill_rate * vacancy_fte)
     return np.minimum(max_fill, hires / fte_ratio / np.maximum(posts, 1) + extra)
+
+
+def overload_exponent(caseload: np.ndarray, tolerable: float, per_case: float, log_pay: np.ndarray | None = None,
+                      base_log_pay: np.ndarray | None = None, pay_elasticity: float = 0.0) -> np.ndarray:
+    """The exponent of a council's multiplier on leaving (exits) or searching: ``per_case`` times the
+    caseload above ``tolerable``, less ``pay_elasticity`` times log pay against its census level (left
+    out if ``log_pay`` is None)."""
+    if _use_compiled:
+        return _compiled.overload_exponent(caseload, tolerable, per_case, log_pay, base_log_pay, pay_elasticity)
+    out = per_case * np.maximum(0.0, caseload - tolerable)
+    if log_pay is not None:
+        out = out - pay_elasticity * (log_pay - base_log_pay)
+    return out
+
+
+def hazard_rows(leave_identity: np.ndarray, factor: np.ndarray, grade: np.ndarray, inadequate_multiplier: float,
+                nq: float, mid: float, late: float) -> np.ndarray:
+    """Monthly probability of leaving the profession per (career stage: newly qualified, mid, late;
+    council): the stage's rate times the council's identity times ``factor`` (times
+    ``inadequate_multiplier`` at an Inadequate council), at most 1."""
+    if _use_compiled:
+        return _compiled.hazard_rows(leave_identity, factor, np.ascontiguousarray(grade, dtype=np.int64),
+                                     inadequate_multiplier, nq, mid, late)
+    council = leave_identity * factor
+    council = np.where(grade == 3, council * inadequate_multiplier, council)
+    base = np.array([nq, mid, late])
+    return np.minimum(1.0, base[:, None] * council[None, :])

@@ -721,3 +721,26 @@ def test_outside_hiring_probabilities_are_the_same():
         expected = np.minimum(MAX_FILL, monthly_hires(m) / m.fte_ratio[:a] / np.maximum(posts, 1) + extra)
         assert same(f, g) and same(f, expected) and (f <= MAX_FILL).all()
     assert (f == MAX_FILL).any()
+
+
+def test_exit_hazards_and_search_rates_are_the_same():
+    """The councils' exit hazards and search rates around numpy's exp: overloads (caseloads on either
+    side of the tolerable level), pay against the census, Inadequate councils, the cap at 1, compiled
+    and numpy, and numpy against the formulas as the phases wrote them."""
+    m = WorkforceModel(region="london", seed=6).run(months=3)
+    p, c = m.p, m.councils
+    c.grade[:5] = 3
+    c.caseload[::4] = p.caseload_tolerable + 9.0
+    (x, _), (y, _) = both(kernels.overload_exponent, c.caseload, p.caseload_tolerable, p.exit_overload_per_case,
+                          m.log_pay(), c.base_log_pay, p.exit_pay_elasticity)
+    overload = np.maximum(0.0, c.caseload - p.caseload_tolerable)
+    assert same(x, y) and same(x, p.exit_overload_per_case * overload
+                               - p.exit_pay_elasticity * (m.log_pay() - c.base_log_pay))
+    (s, _), (t, _) = both(kernels.overload_exponent, c.caseload, p.caseload_tolerable, p.search_overload_per_case)
+    assert same(s, t) and same(s, p.search_overload_per_case * overload)
+    for rates in ((p.exit_nq_per_month, p.exit_mid_per_month, p.exit_late_per_month), (0.03, 0.2, 0.5)):
+        (h, _), (g, _) = both(kernels.hazard_rows, c.leave_identity, np.exp(x) * 3, c.grade, 2.0, *rates)
+        council = c.leave_identity * (np.exp(x) * 3)
+        council = np.where(c.grade == 3, council * 2.0, council)
+        assert same(h, g) and same(h, np.minimum(1.0, np.array(rates)[:, None] * council[None, :]))
+    assert (h == 1.0).any() and (h < 1.0).any()

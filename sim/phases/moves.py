@@ -37,8 +37,9 @@ def search_rate_table(m: WorkforceModel) -> np.ndarray:
     caseloads, which change at every recount, and on the leaving identity, which fades every month
     after the first year, so it is computed anew at each call."""
     p, c = m.p, m.councils
-    overload = np.maximum(0.0, c.caseload - p.caseload_tolerable)
-    row = p.search_rate_per_month * c.leave_identity * np.exp(p.search_overload_per_case * overload)
+    # exp(search_overload_per_case x max(0, caseload - caseload_tolerable))
+    factor = np.exp(kernels.overload_exponent(c.caseload, p.caseload_tolerable, p.search_overload_per_case))
+    row = p.search_rate_per_month * c.leave_identity * factor
     table = np.ndarray((c.n, c.n), dtype=row.dtype, buffer=row, strides=(0, row.itemsize))  # np.broadcast_to
     table.flags.writeable = False
     return table
