@@ -15,7 +15,7 @@ draws go through a loop the C compiler also builds for AVX-512 (``csw_draw_run``
 from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memcpy
-from libc.math cimport floor
+from libc.math cimport floor, INFINITY
 
 import numpy as np
 
@@ -1922,4 +1922,39 @@ def hazard_rows(const double[::1] leave_identity, const double[::1] factor, cons
             for r in range(3):
                 y = base[r] * x
                 out[r, c] = 1.0 if 1.0 <= y else y  # np.minimum(1.0, y) (NaN stays)
+    return out_arr
+
+
+def agency_cover(const double[::1] base_fte, const double[::1] drift_factor, double staffing, double cases_weight,
+                 double posts_weight, double year, const double[::1] perm_census, const double[::1] perm_year1_change,
+                 const double[::1] perm_fte, const double[::1] cases, const double[::1] case_holder_share,
+                 const double[::1] caseload_norm, const double[::1] gap0, const double[::1] establishment,
+                 const double[::1] establishment_census, const double[::1] establishment_year1_change,
+                 const double[::1] cap_fte, const double[::1] cap_share):
+    """Agency FTE each council seeks this month, within its caps (see sim.kernels)."""
+    cdef Py_ssize_t c, n = base_fte.shape[0]
+    cdef double x, need, holders, norm
+    if min(drift_factor.shape[0], perm_census.shape[0], perm_year1_change.shape[0], perm_fte.shape[0],
+           cases.shape[0], case_holder_share.shape[0], caseload_norm.shape[0], gap0.shape[0], establishment.shape[0],
+           establishment_census.shape[0], establishment_year1_change.shape[0], cap_fte.shape[0],
+           cap_share.shape[0]) < n:
+        raise IndexError("council tables shorter than the councils")
+    out_arr = np.empty(n)
+    cdef double[::1] out = out_arr
+    with nogil:
+        for c in range(n):
+            norm = caseload_norm[c]
+            norm = norm if norm >= 1.0 or norm != norm else 1.0  # np.maximum(norm, 1.0)
+            holders = case_holder_share[c]
+            holders = holders if holders >= 1e-9 or holders != holders else 1e-9
+            need = cases[c] / (holders * norm) - gap0[c] - perm_census[c]
+            x = (base_fte[c] * drift_factor[c]
+                 + staffing * (perm_census[c] + perm_year1_change[c] * year - perm_fte[c]) + cases_weight * need
+                 + posts_weight * (establishment[c] - establishment_census[c] - establishment_year1_change[c] * year))
+            x = 0.0 if 0.0 >= x else x  # np.maximum(0.0, x) (NaN stays)
+            x = x if x <= cap_fte[c] or x != x else cap_fte[c]  # np.minimum(x, cap)
+            if -INFINITY < cap_share[c] < INFINITY:  # a share cap (np.isfinite)
+                need = cap_share[c] * perm_fte[c]
+                x = x if x <= need or x != x else need
+            out[c] = x
     return out_arr

@@ -744,3 +744,28 @@ def test_exit_hazards_and_search_rates_are_the_same():
         council = np.where(c.grade == 3, council * 2.0, council)
         assert same(h, g) and same(h, np.minimum(1.0, np.array(rates)[:, None] * council[None, :]))
     assert (h == 1.0).any() and (h < 1.0).any()
+
+
+def test_agency_cover_is_the_same():
+    """The agency cover councils seek, around numpy's exp: compiled and numpy, and numpy against the
+    phase's agency_target with its caps in FTE and as a share of permanent staff (some councils
+    capped, some at zero cover)."""
+    from sim.phases.agency import agency_target
+
+    m = WorkforceModel(region="london", seed=7).run(months=14)
+    p, c, a = m.p, m.councils, m.councils.n_active
+    c.agency_cap_fte[:4] = [0.0, 2.5, 10.0, 1e4]
+    c.agency_cap_share[4:8] = [0.0, 0.05, 0.1, np.inf]
+    c.agency_base_fte[8] = 0.0
+    c.cases[9] = 0.0
+    year = min(m.tick, 12) / 12
+    staffing, cases, posts = (x * p.agency_gap_cover_weight for x in m.agency_theta)
+    args = (c.agency_base_fte[:a], np.exp(c.agency_drift[:a] * year), staffing, cases, posts, year,
+            c.perm_fte_census[:a], c.perm_fte_year1_change[:a], c.perm_fte[:a], c.cases[:a], c.case_holder_share[:a],
+            c.caseload_norm[:a], c.workload_gap0_fte[:a], c.establishment_fte[:a], c.establishment_census_fte[:a],
+            c.establishment_year1_change[:a], c.agency_cap_fte[:a], c.agency_cap_share[:a])
+    (x, _), (y, _) = both(kernels.agency_cover, *args)
+    expected = np.minimum(agency_target(m), c.agency_cap_fte[:a])
+    capped = np.flatnonzero(np.isfinite(c.agency_cap_share[:a]))
+    expected[capped] = np.minimum(expected[capped], c.agency_cap_share[capped] * c.perm_fte[capped])
+    assert same(x, y) and same(x, expected) and x[0] == 0.0 and x[4] == 0.0 and (x > 0).sum() > a // 2

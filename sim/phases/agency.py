@@ -90,13 +90,15 @@ def agency_phase(m: WorkforceModel) -> None:
     a = c.n_active
     _end_placements(m)
     m.recount()
-    # cover sought: the workload gap, within the council's caps (a share cap uses this month's staff)
-    target = np.minimum(agency_target(m), c.agency_cap_fte[:a])
-    share = c.agency_cap_share[:a]
-    finite = np.isfinite(share)
-    if finite.any():
-        capped = np.flatnonzero(finite)
-        target[capped] = np.minimum(target[capped], share[capped] * c.perm_fte[capped])
+    # cover sought: the workload gap (agency_target), within the council's caps (a share cap uses this
+    # month's staff): sim.kernels.agency_cover
+    staffing, cases, posts = (x * p.agency_gap_cover_weight for x in m.agency_theta)
+    year = min(t, 12) / 12
+    target = kernels.agency_cover(
+        c.agency_base_fte[:a], np.exp(c.agency_drift[:a] * year), staffing, cases, posts, year, c.perm_fte_census[:a],
+        c.perm_fte_year1_change[:a], c.perm_fte[:a], c.cases[:a], c.case_holder_share[:a], c.caseload_norm[:a],
+        c.workload_gap0_fte[:a], c.establishment_fte[:a], c.establishment_census_fte[:a],
+        c.establishment_year1_change[:a], c.agency_cap_fte[:a], c.agency_cap_share[:a])
     _release_surplus(m, target)
     m.recount()
 
