@@ -880,10 +880,10 @@ def new_worker_draws(const int64_t[::1] slots, int64_t zones, int64_t tick, uint
 def place_pool(const int64_t[::1] pool, const int16_t[::1] home, const int64_t[:, ::1] reach,
                const int64_t[::1] wanted, int rounds):
     """Agency workers between placements matched to the posts councils want (see :func:`_place_pool`)."""
-    return _place_pool(pool, home, reach, wanted, rounds)
+    return _place_pool(&pool[0] if pool.shape[0] else NULL, pool.shape[0], home, reach, wanted, rounds)
 
 
-cdef tuple _place_pool(const int64_t[::1] pool, const int16_t[::1] home, const int64_t[:, ::1] reach,
+cdef tuple _place_pool(const int64_t* pool, Py_ssize_t n, const int16_t[::1] home, const int64_t[:, ::1] reach,
                        const int64_t[::1] wanted, int rounds):
     """Agency workers between placements matched to the posts councils want, round by round (see
     sim.kernels). Each round first picks every unplaced worker's council against the posts open at
@@ -892,24 +892,33 @@ cdef tuple _place_pool(const int64_t[::1] pool, const int16_t[::1] home, const i
     increase, so a worker with none in reach in one round has none later and is not looked at again.
     A worker's council depends only on their home's reach row, so it is found once per home and
     round (when a worker from that home first needs it) and shared by the others from there."""
-    cdef Py_ssize_t n = pool.shape[0], a = wanted.shape[0], width = reach.shape[1]
+    cdef Py_ssize_t a = wanted.shape[0], width = reach.shape[1], n_homes = reach.shape[0]
     cdef Py_ssize_t r, i, j, q, k = 0, n_left = n, n_kept
     cdef int64_t c, cc, h, best, most, v, any_open
     cdef bint inside, better
-    round_of_arr = np.full(reach.shape[0], -1, dtype=np.int64)  # the round each home's council was found in
-    choice_arr = np.empty(reach.shape[0], dtype=np.int64)  # and that council
-    cdef int64_t[::1] round_of = round_of_arr, choice = choice_arr
-    open_arr = np.array(wanted, dtype=np.int64)
-    taken_arr = np.zeros(a, dtype=np.int64)
-    left_arr = np.arange(n, dtype=np.int64)  # positions in pool still unplaced, ascending
-    dest_arr = np.empty(n, dtype=np.int64)
-    placed_arr = np.empty(n, dtype=np.int64)
-    where_arr = np.empty(n, dtype=np.int64)
-    cdef int64_t[::1] open_posts = open_arr, taken = taken_arr, left = left_arr, dest = dest_arr
-    cdef int64_t[::1] placed = placed_arr, where = where_arr
+    # scratch (one block): per home, the round its council was found in and that council; per council,
+    # the posts open and taken this round; per worker, the unplaced (positions in pool, ascending),
+    # their councils this round, and the placed slots and their councils
+    cdef int64_t* round_of = <int64_t*> malloc(8 * (2 * n_homes + 2 * a + 4 * n + 1))
+    if round_of == NULL:
+        raise MemoryError()
+    cdef int64_t* choice = round_of + n_homes
+    cdef int64_t* open_posts = choice + n_homes
+    cdef int64_t* taken = open_posts + a
+    cdef int64_t* left = taken + a
+    cdef int64_t* dest = left + n
+    cdef int64_t* placed = dest + n
+    cdef int64_t* where = placed + n
+    for i in range(n_homes):
+        round_of[i] = -1
+    for c in range(a):
+        open_posts[c], taken[c] = wanted[c], 0
     for i in range(n):
-        if not 0 <= home[pool[i]] < reach.shape[0]:
-            raise IndexError(f"home council {home[pool[i]]} of slot {pool[i]} out of range 0..{reach.shape[0] - 1}")
+        left[i] = i
+    for i in range(n):
+        if not 0 <= pool[i] < home.shape[0] or not 0 <= home[pool[i]] < reach.shape[0]:
+            free(round_of)
+            raise IndexError(f"slot {pool[i]} or its home council out of range")
     with nogil:
         for r in range(rounds):
             any_open = 0
@@ -949,7 +958,13 @@ cdef tuple _place_pool(const int64_t[::1] pool, const int16_t[::1] home, const i
             for c in range(a):
                 open_posts[c] -= taken[c]
                 taken[c] = 0
-    return placed_arr[:k].copy(), where_arr[:k].copy()
+    placed_arr, where_arr = np.empty(k, dtype=np.int64), np.empty(k, dtype=np.int64)
+    cdef int64_t[::1] placed_out = placed_arr, where_out = where_arr
+    if k:
+        memcpy(&placed_out[0], placed, k * sizeof(int64_t))
+        memcpy(&where_out[0], where, k * sizeof(int64_t))
+    free(round_of)
+    return placed_arr, where_arr
 
 
 def od_table(const int64_t[::1] origin, const int64_t[::1] destination, const double[::1] fte, int64_t n_all):
@@ -1330,33 +1345,45 @@ def end_placements(tuple columns, int32_t never, Py_ssize_t used, double probabi
     _check_flows(n_flow, ended_heads, starters_fte, starters_heads, golden_spend)
     if not 0 <= used <= c.n:
         raise IndexError(f"{used} slots in use of {c.n}")
-    ending_arr = np.empty(used, dtype=np.int64)
-    cdef int64_t[::1] ending = ending_arr
-    with nogil:
-        k = _pick_status(c.status, used, AGENCY, probability, high, end_key, &ending[0]) if used else 0
-    if k < 0:
+    # scratch (one block, not a dozen numpy arrays): the agency slots, then the ending ones' data
+    cdef char* block = <char*> malloc(8 * (used + 1))
+    cdef char* more = NULL
+    if block == NULL:
         raise MemoryError()
-    if k == 0:
-        return ending_arr[:0].copy()
+    cdef int64_t* ending = <int64_t*> block
+    with nogil:
+        k = _pick_status(c.status, used, AGENCY, probability, high, end_key, ending) if used else 0
+    if k <= 0:
+        free(block)
+        if k < 0:
+            raise MemoryError()
+        return np.zeros(0, dtype=np.int64)
     for j in range(k):
         if j + PREFETCH_AHEAD < k:  # scattered slots: start loading those ahead
             _prefetch_slot(&c, ending[j + PREFETCH_AHEAD])
-        if not 0 <= c.employer[ending[j]] < capacity.shape[0]:
-            raise IndexError(f"employer {c.employer[ending[j]]} of slot {ending[j]} out of range")
-        if c.employer[ending[j]] >= golden_hello.shape[0]:
-            raise IndexError(f"employer {c.employer[ending[j]]} beyond the golden hellos")
-    council_arr, weight_arr, v_arr = np.empty(k, dtype=np.int64), np.empty(k), np.empty(k)
-    want_council_arr, want_v_arr, want_pos_arr = np.empty(k, dtype=np.int64), np.empty(k), np.empty(k, dtype=np.int64)
-    accepted_arr, fate_arr, sums_arr = np.empty(k, dtype=np.uint8), np.empty(k, dtype=np.uint8), np.empty(n_flow)
-    cdef int64_t[::1] council = council_arr, want_council = want_council_arr, want_pos = want_pos_arr
-    cdef double[::1] weight = weight_arr, v = v_arr, want_v = want_v_arr, sums = sums_arr
-    cdef uint8_t[::1] accepted = accepted_arr, fate = fate_arr  # fate: 0 pool, 1 converts, 2 leaves
+        if not 0 <= c.employer[ending[j]] < capacity.shape[0] or c.employer[ending[j]] >= golden_hello.shape[0]:
+            e = c.employer[ending[j]]
+            free(block)
+            raise IndexError(f"employer {e} of a placement ending out of range")
+    more = <char*> malloc(8 * (6 * k + n_flow) + 2 * k + 8)
+    if more == NULL:
+        free(block)
+        raise MemoryError()
+    cdef int64_t* council = <int64_t*> more
+    cdef int64_t* want_council = council + k
+    cdef int64_t* want_pos = want_council + k
+    cdef double* weight = <double*> (want_pos + k)
+    cdef double* v = weight + k
+    cdef double* want_v = v + k
+    cdef double* sums = want_v + k
+    cdef uint8_t* accepted = <uint8_t*> (sums + n_flow)
+    cdef uint8_t* fate = accepted + k  # 0 pool, 1 converts, 2 leaves
     with nogil:
         for j in range(k):
             council[j] = c.employer[ending[j]]
             weight[j] = <double>c.fte[ending[j]]
-        _add_flow(&council[0], &weight[0], k, &ended_fte[0], &ended_heads[0], n_flow, &sums[0])
-        _draw_ids(&ending[0], k, high, kind_key, &v[0])
+        _add_flow(council, weight, k, &ended_fte[0], &ended_heads[0], n_flow, sums)
+        _draw_ids(ending, k, high, kind_key, v)
         m = 0
         for j in range(k):
             fate[j] = 0
@@ -1366,7 +1393,7 @@ def end_placements(tuple columns, int32_t never, Py_ssize_t used, double probabi
             elif v[j] < leave_prob:
                 fate[j] = 2
         if m:
-            failed = _ration(&want_council[0], &want_v[0], m, &capacity[0], capacity.shape[0], &accepted[0])
+            failed = _ration(want_council, want_v, m, &capacity[0], capacity.shape[0], accepted)
         if not failed:
             for i in range(m):
                 if accepted[i]:
@@ -1375,10 +1402,10 @@ def end_placements(tuple columns, int32_t never, Py_ssize_t used, double probabi
                 if fate[j] == 1:
                     want_council[n_conv], want_v[n_conv] = council[j], weight[j]
                     n_conv += 1
-            _add_flow(&want_council[0], &want_v[0], n_conv, &starters_fte[0], &starters_heads[0], n_flow, &sums[0])
+            _add_flow(want_council, want_v, n_conv, &starters_fte[0], &starters_heads[0], n_flow, sums)
             for i in range(n_conv):
                 want_v[i] = golden_hello[want_council[i]]
-            _add_flow(&want_council[0], &want_v[0], n_conv, &golden_spend[0], NULL, n_flow, &sums[0])
+            _add_flow(want_council, want_v, n_conv, &golden_spend[0], NULL, n_flow, sums)
             for j in range(k):
                 s = ending[j]
                 if fate[j] == 1:
@@ -1387,9 +1414,15 @@ def end_placements(tuple columns, int32_t never, Py_ssize_t used, double probabi
                     _release_slot(&c, s)
                 else:
                     c.status[s], c.employer[s], c.tenure[s] = POOL, -1, 0
+    free(more)
     if failed:
+        free(block)
         raise MemoryError()
-    return ending_arr[:k].copy()
+    out_arr = np.empty(k, dtype=np.int64)
+    cdef int64_t[::1] out = out_arr
+    memcpy(&out[0], ending, k * sizeof(int64_t))
+    free(block)
+    return out_arr
 
 
 def release_surplus(tuple columns, int32_t never, Py_ssize_t used, const uint8_t[::1] flagged,
@@ -1407,12 +1440,20 @@ def release_surplus(tuple columns, int32_t never, Py_ssize_t used, const uint8_t
         raise IndexError(f"{used} slots in use of {c.n}")
     if keep.shape[0] < a:
         raise IndexError(f"{a} councils flagged but {keep.shape[0]} to keep")
-    placed_arr = np.empty(used, dtype=np.int64)
-    cdef int64_t[::1] placed = placed_arr
+    # scratch (one block): the placed slots, then those at flagged councils' data
     cdef Py_ssize_t listed = 0
+    cdef char* block = <char*> malloc(8 * (4 * used + n_flow) + used + 8)
+    if block == NULL:
+        raise MemoryError()
+    cdef int64_t* placed = <int64_t*> block
+    cdef int64_t* council = placed + used
+    cdef double* u = <double*> (council + used)
+    cdef double* weight = u + used
+    cdef double* sums = weight + used
+    cdef uint8_t* accepted = <uint8_t*> (sums + n_flow)
     with nogil:
         if used:
-            listed = _list_status(c.status, used, AGENCY, &placed[0], used, 0)
+            listed = _list_status(c.status, used, AGENCY, placed, used, 0)
         for j in range(listed):
             if j + PREFETCH_AHEAD < listed:
                 __builtin_prefetch(&c.employer[placed[j + PREFETCH_AHEAD]])
@@ -1423,31 +1464,30 @@ def release_surplus(tuple columns, int32_t never, Py_ssize_t used, const uint8_t
                 continue
             placed[k] = i
             k += flagged[e] != 0
-    if bad:
-        raise IndexError("a placed agency worker's employer is outside the flagged councils")
-    if k == 0:
-        return placed_arr[:0].copy()
-    council_arr, u_arr, weight_arr = np.empty(k, dtype=np.int64), np.empty(k), np.empty(k)
-    accepted_arr, sums_arr = np.empty(k, dtype=np.uint8), np.empty(n_flow)
-    cdef int64_t[::1] council = council_arr
-    cdef double[::1] u = u_arr, weight = weight_arr, sums = sums_arr
-    cdef uint8_t[::1] accepted = accepted_arr
-    with nogil:
-        for j in range(k):
-            council[j] = c.employer[placed[j]]
-        _draw_ids(&placed[0], k, high, key, &u[0])
-        failed = _ration(&council[0], &u[0], k, &keep[0], a, &accepted[0])
-        if not failed:
-            for j in range(k):  # those not kept, in order (over the arrays already read)
-                if not accepted[j]:
-                    placed[n_out], council[n_out], weight[n_out] = placed[j], council[j], <double>c.fte[placed[j]]
-                    n_out += 1
-            _add_flow(&council[0], &weight[0], n_out, &ended_fte[0], &ended_heads[0], n_flow, &sums[0])
-            for j in range(n_out):
-                c.status[placed[j]], c.employer[placed[j]], c.tenure[placed[j]] = POOL, -1, 0
-    if failed:
+        if k and not bad:
+            for j in range(k):
+                council[j] = c.employer[placed[j]]
+            _draw_ids(placed, k, high, key, u)
+            failed = _ration(council, u, k, &keep[0], a, accepted)
+            if not failed:
+                for j in range(k):  # those not kept, in order (over the arrays already read)
+                    if not accepted[j]:
+                        placed[n_out], council[n_out], weight[n_out] = placed[j], council[j], <double>c.fte[placed[j]]
+                        n_out += 1
+                _add_flow(council, weight, n_out, &ended_fte[0], &ended_heads[0], n_flow, sums)
+                for j in range(n_out):
+                    c.status[placed[j]], c.employer[placed[j]], c.tenure[placed[j]] = POOL, -1, 0
+    if bad or failed:
+        free(block)
+        if bad:
+            raise IndexError("a placed agency worker's employer is outside the flagged councils")
         raise MemoryError()
-    return placed_arr[:n_out].copy()
+    out_arr = np.empty(n_out, dtype=np.int64)
+    cdef int64_t[::1] out = out_arr
+    if n_out:
+        memcpy(&out[0], placed, n_out * sizeof(int64_t))
+    free(block)
+    return out_arr
 
 
 def pool_placements(tuple columns, int32_t never, const int64_t[::1] pool, int64_t tick, uint64_t order_key,
@@ -1463,31 +1503,41 @@ def pool_placements(tuple columns, int32_t never, const int64_t[::1] pool, int64
     for j in range(n):
         if not 0 <= pool[j] < c.n:
             raise IndexError(f"slot {pool[j]} out of range 0..{c.n - 1}")
-    u_arr, order_arr = np.empty(n), np.empty(2 * n + 1, dtype=np.int64)
-    sorted_arr = np.empty(n, dtype=np.int64)
-    cdef double[::1] u = u_arr
-    cdef int64_t[::1] order = order_arr, ordered = sorted_arr
+    # scratch (one block): the draws, the order (and its sort's scratch), the pool in that order, and
+    # the placed workers' FTEs and the flow's sums
+    cdef char* block = <char*> malloc(8 * (5 * n + n_flow + 2))
+    if block == NULL:
+        raise MemoryError()
+    cdef double* u = <double*> block
+    cdef int64_t* order = <int64_t*> (u + n)
+    cdef int64_t* ordered = order + 2 * n + 1
+    cdef double* weight = <double*> (ordered + n)
+    cdef double* sums = weight + n
     if n:
         with nogil:
-            _draw_ids(&pool[0], n, high, order_key, &u[0])
+            _draw_ids(&pool[0], n, high, order_key, u)
             for j in range(n):
                 order[j] = j
-            _sort_by_key(&order[0], &order[n], n, &u[0])
+            _sort_by_key(order, order + n, n, u)
             for j in range(n):
                 ordered[j] = pool[order[j]]
-    placed_arr, where_arr = _place_pool(ordered, columns[2], reach, wanted, rounds)
+    try:
+        placed_arr, where_arr = _place_pool(ordered, n, columns[2], reach, wanted, rounds)
+    except BaseException:
+        free(block)
+        raise
     cdef int64_t[::1] placed = placed_arr, where = where_arr
     cdef Py_ssize_t k = placed.shape[0]
-    filled_arr, weight_arr, sums_arr = np.zeros(a, dtype=np.int64), np.empty(k), np.empty(n_flow)
+    filled_arr = np.zeros(a, dtype=np.int64)
     cdef int64_t[::1] filled = filled_arr
-    cdef double[::1] weight = weight_arr, sums = sums_arr
     if k:
         with nogil:
             for j in range(k):
                 c.status[placed[j]], c.employer[placed[j]], c.tenure[placed[j]] = AGENCY, <int16_t>where[j], 0
                 weight[j] = <double>c.fte[placed[j]]
                 filled[where[j]] += 1
-            _add_flow(&where[0], &weight[0], k, &placed_fte[0], &placed_heads[0], n_flow, &sums[0])
+            _add_flow(&where[0], weight, k, &placed_fte[0], &placed_heads[0], n_flow, sums)
+    free(block)
     return placed_arr, filled_arr
 
 
@@ -1546,16 +1596,26 @@ def move_outcomes(const int64_t[::1] pick, const int64_t[::1] slots, const int64
             m += 1
         elif p == agency_col and not 0 <= employer[slots[i]] < n_all:
             raise IndexError(f"employer {employer[slots[i]]} of slot {slots[i]} out of range")
-    cand_arr, dest_arr, prio_arr, ids_arr = (np.empty(m, dtype=np.int64), np.empty(m, dtype=np.int64), np.empty(m),
-                                             np.empty(m, dtype=np.int64))
-    accepted_arr, count_arr, sums_arr = np.empty(m, dtype=np.uint8), np.zeros(n_all, dtype=np.int64), np.empty(n_flow)
-    movers_arr, origin_arr, to_arr = np.empty(m, dtype=np.int64), np.empty(m, dtype=np.int64), np.empty(m, dtype=np.int64)
-    weight_arr, inside_arr, agency_arr = np.empty(m), np.empty(m, dtype=np.uint8), np.empty(n, dtype=np.int64)
-    council_arr, value_arr = np.empty(max(m, n), dtype=np.int64), np.empty(max(m, n))
-    cdef int64_t[::1] cand = cand_arr, dest = dest_arr, ids = ids_arr, count = count_arr, movers = movers_arr
-    cdef int64_t[::1] origin = origin_arr, to = to_arr, ag = agency_arr, council = council_arr
-    cdef double[::1] prio = prio_arr, sums = sums_arr, weight = weight_arr, value = value_arr
-    cdef uint8_t[::1] accepted = accepted_arr, inside = inside_arr
+    # scratch (one block, not a dozen numpy arrays: this runs every month on a few hundred movers)
+    cdef Py_ssize_t big = max(m, n), bytes_m = ((m + 7) // 8) * 8
+    cdef char* block = <char*> calloc(8 * (9 * m + n_all + n_flow + 2 * big + n) + 2 * bytes_m + 8, 1)
+    if block == NULL:
+        raise MemoryError()
+    cdef int64_t* cand = <int64_t*> block
+    cdef int64_t* dest = cand + m
+    cdef int64_t* ids = dest + m
+    cdef double* prio = <double*> (ids + m)
+    cdef int64_t* count = <int64_t*> (prio + m)  # zeroed by calloc
+    cdef double* sums = <double*> (count + n_all)
+    cdef int64_t* council = <int64_t*> (sums + n_flow)
+    cdef double* value = <double*> (council + big)
+    cdef int64_t* movers = <int64_t*> (value + big)
+    cdef int64_t* origin = movers + m
+    cdef int64_t* to = origin + m
+    cdef double* weight = <double*> (to + m)
+    cdef int64_t* ag = <int64_t*> (weight + m)
+    cdef uint8_t* accepted = <uint8_t*> (ag + n)
+    cdef uint8_t* inside = accepted + bytes_m
     with nogil:
         for i in range(n):
             p = pick[i]
@@ -1563,8 +1623,8 @@ def move_outcomes(const int64_t[::1] pick, const int64_t[::1] slots, const int64
                 cand[k], dest[k], ids[k] = i, option[i, p - 1], slots[i]
                 k += 1
         if m:
-            _draw_ids(&ids[0], m, high, priority_key, &prio[0])
-            failed = _ration(&dest[0], &prio[0], m, &capacity[0], n_all, &accepted[0])
+            _draw_ids(ids, m, high, priority_key, prio)
+            failed = _ration(dest, prio, m, &capacity[0], n_all, accepted)
         if not failed:
             k = 0
             for j in range(m):
@@ -1587,28 +1647,42 @@ def move_outcomes(const int64_t[::1] pick, const int64_t[::1] slots, const int64
                         council[n_in], value[n_in] = origin[j], weight[j]
                         n_in += 1
                 if inside_flag == 0:
-                    _add_flow(&council[0], &value[0], n_in, &council_fte[0], &council_heads[0], n_flow, &sums[0])
+                    _add_flow(council, value, n_in, &council_fte[0], &council_heads[0], n_flow, sums)
                 else:
-                    _add_flow(&council[0], &value[0], n_in, &outside_fte[0], &outside_heads[0], n_flow, &sums[0])
+                    _add_flow(council, value, n_in, &outside_fte[0], &outside_heads[0], n_flow, sums)
             n_in = 0
             for j in range(k):
                 if inside[j]:
                     council[n_in], value[n_in] = to[j], weight[j]
                     n_in += 1
-            _add_flow(&council[0], &value[0], n_in, &starters_fte[0], &starters_heads[0], n_flow, &sums[0])
+            _add_flow(council, value, n_in, &starters_fte[0], &starters_heads[0], n_flow, sums)
             for j in range(n_in):
                 value[j] = golden_hello[council[j]]
-            _add_flow(&council[0], &value[0], n_in, &golden_spend[0], NULL, n_flow, &sums[0])
+            _add_flow(council, value, n_in, &golden_spend[0], NULL, n_flow, sums)
             for i in range(n):  # into agency work
                 if pick[i] == agency_col:
                     s = slots[i]
                     ag[n_ag], council[n_ag], value[n_ag] = s, employer[s], <double>fte[s]
                     n_ag += 1
-            _add_flow(&council[0], &value[0], n_ag, &agency_fte[0], &agency_heads[0], n_flow, &sums[0])
+            _add_flow(council, value, n_ag, &agency_fte[0], &agency_heads[0], n_flow, sums)
     if failed:
+        free(block)
         raise MemoryError()
-    return (movers_arr[:k].copy(), origin_arr[:k].copy(), to_arr[:k].copy(), weight_arr[:k].copy(),
-            inside_arr[:k].copy().view(bool), agency_arr[:n_ag].copy())
+    out = (np.empty(k, dtype=np.int64), np.empty(k, dtype=np.int64), np.empty(k, dtype=np.int64), np.empty(k),
+           np.empty(k, dtype=bool), np.empty(n_ag, dtype=np.int64))
+    cdef int64_t[::1] out_movers = out[0], out_origin = out[1], out_to = out[2], out_ag = out[5]
+    cdef double[::1] out_weight = out[3]
+    cdef uint8_t[::1] out_inside = out[4].view(np.uint8)
+    if k:
+        memcpy(&out_movers[0], movers, k * sizeof(int64_t))
+        memcpy(&out_origin[0], origin, k * sizeof(int64_t))
+        memcpy(&out_to[0], to, k * sizeof(int64_t))
+        memcpy(&out_weight[0], weight, k * sizeof(double))
+        memcpy(&out_inside[0], inside, k)
+    if n_ag:
+        memcpy(&out_ag[0], ag, n_ag * sizeof(int64_t))
+    free(block)
+    return out
 
 
 def settle_moves(tuple columns, int32_t never, const int64_t[::1] movers, const int64_t[::1] destination,
