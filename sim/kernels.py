@@ -114,7 +114,8 @@ def hash_uniform(ids: np.ndarray, tick: int, key: np.uint64, sub: np.ndarray | i
 
 def uniform(ids: np.ndarray, tick: int, key: np.uint64, sub: np.ndarray | int = 0) -> np.ndarray:
     """:func:`hash_uniform`, compiled for the common case of 1-D ``ids`` and one ``sub``."""
-    if _use_compiled and np.ndim(ids) == 1 and np.isscalar(sub):
+    if _use_compiled and (type(ids) is np.ndarray and ids.ndim == 1 and type(sub) is int
+                          or np.ndim(ids) == 1 and np.isscalar(sub)):  # (the first test is the quick one)
         ids = np.ascontiguousarray(ids, dtype=np.int64)
         out = np.empty(ids.shape[0])
         _compiled.uniform(ids, np.uint64(sub), tick, key, out)

@@ -77,7 +77,8 @@ def next_grades(process: InspectionProcess, grade: np.ndarray, pressure: np.ndar
     probs = process.transition[grade].copy()
     step = np.sign(np.arange(len(GRADES))[None, :] - grade[:, None])  # +1 worse, -1 better
     probs *= np.exp(weight * pressure[:, None] * step)
-    cum = np.cumsum(probs / probs.sum(axis=1, keepdims=True), axis=1)
+    # np.cumsum(probs / probs.sum(axis=1, keepdims=True), axis=1), without their Python wrappers
+    cum = np.add.accumulate(probs / np.add.reduce(probs, axis=1, keepdims=True), axis=1)
     return np.minimum((cum < u[:, None]).sum(axis=1), len(GRADES) - 1)
 
 
