@@ -587,7 +587,7 @@ def workload(Py_ssize_t a, const double[::1] perm_fte, const double[::1] agency_
 def option_table(const int64_t[::1] slots, const int16_t[::1] employer, const int16_t[::1] home,
                  const float[::1] taste, const int64_t[:, ::1] reach, const double[::1] log_pay,
                  const double[::1] offer_log_pay, const double[::1] council_term, const double[:, ::1] dist_km,
-                 const double[:, ::1] dist_reach, const double[::1] offer_probability, const uint8_t[::1] has_vacancy, const double[::1] pending,
+                 const double[::1] offer_probability, const uint8_t[::1] has_vacancy, const double[::1] pending,
                  const uint8_t[::1] agency_ok, double b_pay, double b_commute, double switching_cost,
                  double log_agency_premium, double agency_constant, double ofsted_half, int64_t tick,
                  uint64_t offer_key, double[:, ::1] utility, uint8_t[:, ::1] available, int64_t[:, ::1] option):
@@ -603,8 +603,6 @@ def option_table(const int64_t[::1] slots, const int16_t[::1] employer, const in
     cdef double heard[OPTION_BLOCK]
     if width > OPTION_BLOCK:
         raise ValueError(f"reach tables wider than {OPTION_BLOCK} columns are not supported")
-    if dist_reach.shape[0] != reach.shape[0] or dist_reach.shape[1] != width:
-        raise ValueError("the reach distances must have the reach table's shape")
     with nogil:
         first = 0
         while first < n:
@@ -615,12 +613,14 @@ def option_table(const int64_t[::1] slots, const int16_t[::1] employer, const in
                 # that the loads overlap (each searcher's loop below is too long for the processor to
                 # look ahead to the next one's)
                 slot = slots[i]
+                h = home[slot]
                 __builtin_prefetch(&taste[slot])
-                __builtin_prefetch(&dist_km[home[slot], employer[slot]])
-                __builtin_prefetch(&dist_reach[home[slot], 0])
+                __builtin_prefetch(&dist_km[h, employer[slot]])
                 for j in range(width):
                     counters[q] = (<uint64_t>slot << 12) | <uint64_t>j | high
                     q += 1
+                    o = reach[h, j]
+                    __builtin_prefetch(&dist_km[h, o if o >= 0 else 0])
             _draw_counters(counters, q, offer_key, heard)
             q = 0
             for i in range(first, stop):
@@ -635,7 +635,7 @@ def option_table(const int64_t[::1] slots, const int16_t[::1] employer, const in
                     # & rather than "and": no branches to mispredict
                     available[i, j + 1] = ((reach[h, j] >= 0) & (o != e) & (heard[q] < offer_probability[o])
                                            & (has_vacancy[o] != 0))
-                    utility[i, j + 1] = (b * offer_log_pay[o] + council_term[o] - b_commute * dist_reach[h, j]
+                    utility[i, j + 1] = (b * offer_log_pay[o] + council_term[o] - b_commute * dist_km[h, o]
                                          - switching_cost)
                     q += 1
                 utility[i, width + 1] = (b * (log_pay[e] + log_agency_premium) + agency_constant + ofsted_half

@@ -61,7 +61,6 @@ def build_councils(m: WorkforceModel, census: pd.DataFrame) -> None:
     m.zones_per_council = geography.points_per_council()
     m.dist_zone = geography.commute_table(census.code.tolist(), p.tidal_crossing_km)
     m.reach_zone = np.repeat(m.reach, m.zones_per_council, axis=0)
-    m.dist_reach = kernels.reach_distances(m.dist_zone, m.reach_zone)  # from each zone to its reach
     # boundary councils take movers from the region at their census rate, in proportion to how much
     # of their border the region makes up (counted in neighbours)
     members = set(m.region.members)

@@ -272,15 +272,13 @@ def ration(destination: np.ndarray, priority: np.ndarray, capacity: np.ndarray) 
 
 def option_table(slots: np.ndarray, employer: np.ndarray, home: np.ndarray, taste: np.ndarray, reach: np.ndarray,
                  log_pay: np.ndarray, offer_log_pay: np.ndarray, council_term: np.ndarray, dist_km: np.ndarray,
-                 dist_reach: np.ndarray, offer_probability: np.ndarray, has_vacancy: np.ndarray, pending: np.ndarray,
-                 agency_ok: np.ndarray, b_pay: float, b_commute: float, switching_cost: float,
-                 log_agency_premium: float, agency_constant: float, ofsted_half: float, tick: int, offer_key: np.uint64
+                 offer_probability: np.ndarray, has_vacancy: np.ndarray, pending: np.ndarray, agency_ok: np.ndarray,
+                 b_pay: float, b_commute: float, switching_cost: float, log_agency_premium: float,
+                 agency_constant: float, ofsted_half: float, tick: int, offer_key: np.uint64
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The options of searchers ``slots`` (columns: stay, each council in reach of home, agency work).
     ``home`` and the rows of ``reach`` and ``dist_km`` are home zones (council x K + point: see
-    :mod:`sim.geography`), so the commute in km is from the worker's own point to each council;
-    ``dist_reach`` is ``dist_km`` at the councils of ``reach`` (:func:`reach_distances`), a table
-    small enough to stay in the cache for the offers.
+    :mod:`sim.geography`), so the commute in km is from the worker's own point to each council.
     Computed: their utilities (pay weighted by taste, caseload and reputation in ``council_term``, commute,
     switching cost, a pending retention payment ``pending``), whether each is open (a post is open if
     the council has a vacancy, is not the employer, and the searcher heard of it, with
@@ -292,8 +290,7 @@ def option_table(slots: np.ndarray, employer: np.ndarray, home: np.ndarray, tast
         utility, available = np.empty((n, width + 2)), np.empty((n, width + 2), dtype=np.uint8)
         option = np.empty((n, width), dtype=np.int64)
         _compiled.option_table(np.ascontiguousarray(slots, dtype=np.int64), employer, home, taste, reach, log_pay,
-                               offer_log_pay, council_term, dist_km, dist_reach, offer_probability,
-                               has_vacancy.view(np.uint8),
+                               offer_log_pay, council_term, dist_km, offer_probability, has_vacancy.view(np.uint8),
                                pending, agency_ok.view(np.uint8), b_pay, b_commute, switching_cost,
                                log_agency_premium, agency_constant, ofsted_half, tick, offer_key, utility,
                                available, option)
@@ -305,18 +302,12 @@ def option_table(slots: np.ndarray, employer: np.ndarray, home: np.ndarray, tast
     heard = hash_uniform(slots[:, None], tick, offer_key, np.arange(width)[None, :]) < offer_probability[option]
     open_post = (near >= 0) & (option != e[:, None]) & heard & has_vacancy[option]
     stay = b * log_pay[e] + council_term[e] - b_commute * dist_km[h, e] + b * pending
-    offers = (b[:, None] * offer_log_pay[option] + council_term[option] - b_commute * dist_reach[h]
+    offers = (b[:, None] * offer_log_pay[option] + council_term[option] - b_commute * dist_km[h[:, None], option]
               - switching_cost)
     agency = b * (log_pay[e] + log_agency_premium) + agency_constant + ofsted_half - switching_cost
     utility = np.column_stack([stay, offers, agency])
     available = np.column_stack([np.ones(n, dtype=bool), open_post, agency_ok])
     return utility, available, option
-
-
-def reach_distances(dist_km: np.ndarray, reach: np.ndarray) -> np.ndarray:
-    """``dist_km`` (rows: home zones) at the councils of each zone's ``reach`` row (council 0 for
-    padding, as :func:`option_table` takes it)."""
-    return np.take_along_axis(dist_km, np.where(reach >= 0, reach, 0), axis=1)
 
 
 def logit_choice(utility: np.ndarray, available: np.ndarray, u: np.ndarray) -> np.ndarray:

@@ -217,7 +217,7 @@ def test_choices_and_rationing_are_the_same(model):
     slots = np.flatnonzero(w.status == PERM)[::7]
     council_term = -m.p.b_caseload_per_case * c.current_caseload() + m.p.b_ofsted * c.reputation
     args = (slots, w.employer, w.home_zone, w.taste_pay, m.reach_zone, m.log_pay(), m.log_pay(True), council_term,
-            m.dist_zone, m.dist_reach,
+            m.dist_zone,
             np.full(c.n, 0.6), np.arange(c.n) % 3 > 0, np.linspace(0, 0.1, slots.size), slots % 2 == 0,
             m.p.b_pay, m.p.b_commute_per_km, m.p.switching_cost, 0.2, -1.0, 0.3, 6, np.uint64(11))
     (a, _), (b, _) = both(kernels.option_table, *args)
@@ -552,7 +552,7 @@ def test_moves_are_the_same(model):
     council_term = -m.p.b_caseload_per_case * c.current_caseload() + m.p.b_ofsted * c.reputation
     utility, available, option = kernels.option_table(
         slots, w.employer, w.home_zone, w.taste_pay, m.reach_zone, m.log_pay(), m.log_pay(True), council_term,
-        m.dist_zone, m.dist_reach, np.full(n, 0.6), np.ones(n, dtype=bool), np.zeros(slots.size), slots % 3 == 0,
+        m.dist_zone, np.full(n, 0.6), np.ones(n, dtype=bool), np.zeros(slots.size), slots % 3 == 0,
         m.p.b_pay, m.p.b_commute_per_km, m.p.switching_cost, 0.2, -1.0, 0.3, 6, np.uint64(11))
     utility[:, 1:] += 2.5  # plenty of movers, some into agency work
     pick = kernels.logit_choice(utility, available, kernels.uniform(slots, 6, np.uint64(12)))

@@ -53,15 +53,12 @@ def option_utilities(m: WorkforceModel, slots: np.ndarray) -> tuple[np.ndarray, 
         (utility, available, option): ``option[i, k]`` is the council of column k + 1 (a council in
         reach of the searcher's home).
     """
-    p, c, w = m.p, m.councils, m.workers
-    # the councils' terms: caseload and reputation, m.offer_probability() and m.has_vacancy()
-    council_term, offer_probability, has_vacancy = kernels.offer_terms(
-        c.active, c.caseload, c.fixed_caseload, m.reference_caseload, -p.b_caseload_per_case, p.b_ofsted, c.reputation,
-        c.vacancy_fte, c.perm_fte, c.fixed_vacancy_rate, p.offer_per_vacancy_rate)
+    p, w = m.p, m.workers
+    council_term = m.council_term()  # caseload and reputation
     employer = w.employer[slots].astype(np.intp)
     utility, available, option = kernels.option_table(
         slots, w.employer, w.home_zone, w.taste_pay, m.reach_zone, m.log_pay(), m.log_pay(with_golden_hello=True),
-        council_term, m.dist_zone, m.dist_reach, offer_probability, has_vacancy,
+        council_term, m.dist_zone, m.offer_probability(), m.has_vacancy(),
         m.pending_payment_share(slots, employer), m.agency_work_open(slots), p.b_pay, p.b_commute_per_km,
         p.switching_cost, float(np.log(p.agency_pay_premium)), p.agency_constant, p.b_ofsted * 0.5, m.tick,
         m.streams.key("offer"))
