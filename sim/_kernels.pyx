@@ -1735,8 +1735,8 @@ def retally(const int8_t[::1] status, const int16_t[::1] employer, const float[:
     totals written into the rows of ``out`` (see sim.kernels). Returns how many slots had changed."""
     cdef Py_ssize_t j, i, c, k = 0, n = count.shape[1]
     cdef const int64_t[::1] only
-    cdef const uint32_t* bits
-    cdef const uint32_t* seen_bits
+    cdef const uint32_t* bits = NULL
+    cdef const uint32_t* seen_bits = NULL
     if not (0 <= used <= min(status.shape[0], employer.shape[0], fte.shape[0], seen_status.shape[0],
                              seen_employer.shape[0], seen_fte.shape[0])):
         raise IndexError(f"{used} slots in use beyond the columns")
@@ -1982,7 +1982,8 @@ def hazard_rows(const double[::1] leave_identity, const double[::1] factor, cons
                 double inadequate_multiplier, double nq, double mid, double late):
     """The exit hazard per (career stage, council) from the councils' factors (see sim.kernels)."""
     cdef Py_ssize_t c, r, n = leave_identity.shape[0]
-    cdef double x, y, base[3]
+    cdef double x, y
+    cdef double base[3]
     base[0], base[1], base[2] = nq, mid, late
     if factor.shape[0] < n or grade.shape[0] < n:
         raise IndexError("council tables shorter than the councils")
