@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
 import pandas as pd
+from scipy.special import ndtri
 
 from . import geography, kernels
 from .agents import BoundaryCouncil, Council, CouncilTable
@@ -15,8 +17,7 @@ from .data import GRADE_REPUTATION, GRADES
 from .errors import SimInputError, unknown
 from .ofsted import pause_months
 from .pay import national_pay, regional_ratio
-from .rng import normal_of
-from .workers import AGENCY, PERM, POOL, WorkerTable
+from .workers import AGENCY, NEVER, PERM, POOL, WorkerTable
 
 if TYPE_CHECKING:
     from .model import WorkforceModel
@@ -133,33 +134,33 @@ def fill_new_workers(m: WorkforceModel, slots: np.ndarray, council: np.ndarray, 
     """Set the columns of newly created workers (draws keyed by slot and month). ``new_qualifier``:
     for all of them, or a flag per slot."""
     w, s, t = m.workers, m.streams, m.tick if not initial else -1
-    # status, employer, FTE and home: the council itself, or (for some) a simulated neighbour
-    kernels.new_worker_columns(slots, council, status, m.reach, m.councils.n_active, HOME_ELSEWHERE_SHARE, t,
-                               s.key("home_pick"), s.key("home"), None if agency else m.fte_ratio,
-                               *w.writable("status", "employer", "home", "fte", changed=slots))
-    # the point of the home council they live at (written), and the draws of experience and taste
-    u, taste_u = kernels.new_worker_draws(slots, m.zones_per_council, t, s.key("home_point"), s.key("experience"),
-                                          s.key("taste"), w.home, w.home_zone)
-    if new_qualifier.all() if isinstance(new_qualifier, np.ndarray) else np.all(new_qualifier):
-        pq = np.zeros(slots.size)
-    else:
-        # agency workers have at least three years' experience, or what the agency rules in force ask
-        least = max(AGENCY_MIN_PQ_MONTHS, m.p.agency_min_pq_months) if agency else (0 if initial else 12)
-        span = max(m.p.career_months - least, 1)
-        pq = -PQ_MEAN_MONTHS * np.log1p(-u * (1 - np.exp(-span / PQ_MEAN_MONTHS)))
-        pq += least
-        if np.ndim(new_qualifier):
-            pq[new_qualifier] = 0.0
-    w.pq_months[slots] = np.floor(pq).astype(np.int16)
+    all_new = bool(new_qualifier.all()) if isinstance(new_qualifier, np.ndarray) else bool(new_qualifier)
+    # agency workers have at least three years' experience, or what the agency rules in force ask
+    least = max(AGENCY_MIN_PQ_MONTHS, m.p.agency_min_pq_months) if agency else (0 if initial else 12)
+    # status, employer, FTE and home (the council itself, or for some a simulated neighbour), the point
+    # of the home council they live at, and the draws of experience and taste (sim.kernels.new_workers)
+    w.note(slots)
+    x, taste_u = kernels.new_workers(slots, council, status, m.reach, m.councils.n_active, HOME_ELSEWHERE_SHARE,
+                                     m.zones_per_council, t, (s.key("home_pick"), s.key("home"), s.key("home_point"),
+                                                              s.key("experience"), s.key("taste")),
+                                     None if agency else m.fte_ratio, not initial, w.columns(), NEVER,
+                                     _truncation(max(m.p.career_months - least, 1)))
+    # experience: -PQ_MEAN_MONTHS x log1p(-u x truncation) + least months (a truncated exponential;
+    # 0 for new qualifiers); taste for pay: lognormal, exp(sigma z - sigma^2 / 2) with z = normal_of(u)
+    kernels.finish_new_workers(slots, None if all_new else np.log1p(x), -PQ_MEAN_MONTHS, least,
+                               new_qualifier if isinstance(new_qualifier, np.ndarray) else None,
+                               np.exp(TASTE_SIGMA * ndtri(taste_u) - TASTE_SIGMA**2 / 2), w.pq_months, w.taste_pay)
     if initial:
         ten = -TENURE_MEAN_MONTHS * np.log1p(-s.uniform("tenure", t, slots))
         w.tenure[slots] = np.minimum(np.floor(ten), w.pq_months[slots]).astype(np.int16)
         w.hired_tick[slots] = -w.tenure[slots]
-    else:
-        w.tenure[slots] = 0
-        w.hired_tick[slots] = t
-    z = normal_of(taste_u)  # as s.normal("taste", t, slots)
-    w.taste_pay[slots] = np.exp(TASTE_SIGMA * z - TASTE_SIGMA**2 / 2)
+
+
+@lru_cache(maxsize=16)
+def _truncation(span: int) -> np.float64:
+    """The share of the exponential distribution of experience (mean ``PQ_MEAN_MONTHS``) below
+    ``span`` months: experience is drawn from it truncated there."""
+    return 1 - np.exp(-span / PQ_MEAN_MONTHS)
 
 
 def resolve_council(m: WorkforceModel, name: str, where: str) -> int:
@@ -227,6 +228,7 @@ def build_identity(m: WorkforceModel) -> None:
     c.workload_gap0_fte[:a] = workload_need_fte(m) - c.perm_fte[:a]
     c.agency_base_fte[:a] = c.agency_fte[:a]
     c.base_log_pay[:] = m.log_pay()
+    m.census_mean_log_pay = c.base_log_pay[:a].mean()  # the region's mean, for recruitment's pull
     c.base_attractiveness[:a] = attractiveness(m)
     for column in (c.leave_identity, c.hire_identity, c.leave_identity_long, c.hire_identity_long):
         column[:] = 1.0

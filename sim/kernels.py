@@ -114,7 +114,8 @@ def hash_uniform(ids: np.ndarray, tick: int, key: np.uint64, sub: np.ndarray | i
 
 def uniform(ids: np.ndarray, tick: int, key: np.uint64, sub: np.ndarray | int = 0) -> np.ndarray:
     """:func:`hash_uniform`, compiled for the common case of 1-D ``ids`` and one ``sub``."""
-    if _use_compiled and np.ndim(ids) == 1 and np.isscalar(sub):
+    if _use_compiled and (type(ids) is np.ndarray and ids.ndim == 1 and type(sub) is int
+                          or np.ndim(ids) == 1 and np.isscalar(sub)):  # (the first test is the quick one)
         ids = np.ascontiguousarray(ids, dtype=np.int64)
         out = np.empty(ids.shape[0])
         _compiled.uniform(ids, np.uint64(sub), tick, key, out)
@@ -180,6 +181,23 @@ def tally(status: np.ndarray, employer: np.ndarray, fte: np.ndarray, seen_status
     return int(changed.size)
 
 
+def retally(status: np.ndarray, employer: np.ndarray, fte: np.ndarray, seen_status: np.ndarray,
+            seen_employer: np.ndarray, seen_fte: np.ndarray, count: np.ndarray, total: np.ndarray,
+            changed: list[np.ndarray], used: int, out: np.ndarray) -> int:
+    """:func:`tally` of the slots in the arrays ``changed`` (all below ``used``), then the counts and
+    totals into the rows of ``out`` (4 x councils: permanent heads, FTE, placed agency heads, FTE).
+    Returns the number of slots that had changed."""
+    if _use_compiled:
+        return _compiled.retally(status, employer, fte, seen_status, seen_employer, seen_fte, count, total, changed,
+                                 used, out)
+    only = np.concatenate(changed) if changed else np.zeros(0, dtype=np.int64)
+    k = tally(status[:used], employer[:used], fte[:used], seen_status[:used], seen_employer[:used], seen_fte[:used],
+              count, total, only=only)
+    out[0::2] = count
+    out[1::2] = total
+    return k
+
+
 def workload(a: int, perm_fte: np.ndarray, agency_fte: np.ndarray, establishment: np.ndarray,
              case_holder_share: np.ndarray, cases: np.ndarray, caseload_max: float, vacancy_fte: np.ndarray,
              caseload: np.ndarray, unallocated: np.ndarray) -> None:
@@ -238,13 +256,11 @@ def ration(destination: np.ndarray, priority: np.ndarray, capacity: np.ndarray) 
     (lowest first). Returns a boolean mask over applicants."""
     if destination.size == 0:
         return np.zeros(0, dtype=bool)
-    order = np.lexsort((priority, destination))
     if _use_compiled:
-        accepted = np.zeros(destination.size, dtype=np.uint8)
-        _compiled.ration_sorted(order, np.ascontiguousarray(destination, dtype=np.int64),
-                                np.ascontiguousarray(capacity, dtype=np.int64), np.zeros(capacity.size, np.int64),
-                                accepted)
-        return accepted.view(bool)
+        return _compiled.ration(np.ascontiguousarray(destination, dtype=np.int64),
+                                np.ascontiguousarray(priority, dtype=float),
+                                np.ascontiguousarray(capacity, dtype=np.int64))
+    order = np.lexsort((priority, destination))
     d_sorted = destination[order]
     first = np.r_[0, np.flatnonzero(d_sorted[1:] != d_sorted[:-1]) + 1]
     group_start = np.repeat(first, np.diff(np.r_[first, d_sorted.size]))
@@ -302,7 +318,7 @@ def logit_choice(utility: np.ndarray, available: np.ndarray, u: np.ndarray) -> n
     if n == 0:
         return np.zeros(0, dtype=np.intp)
     if _use_compiled:
-        packed, column = np.empty(n * width + 1), np.empty(n * width + 1, dtype=np.int32)
+        packed, column = np.empty(n * width + 8), np.empty(n * width + 8, dtype=np.int32)  # (8: AVX-512's stores)
         count, pick = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
         flags = np.ascontiguousarray(available).view(np.uint8)
         k = _compiled.logit_shift(np.ascontiguousarray(utility), flags, packed, column, count)
@@ -374,6 +390,53 @@ def new_worker_columns(slots: np.ndarray, council: np.ndarray, code: int, reach:
     elsewhere = uniform(slots, tick, home_key) < elsewhere_share
     home[slots] = np.where(elsewhere, near[np.arange(slots.size), pick], council)
     fte[slots] = 1.0 if fte_of_council is None else fte_of_council[council]
+
+
+def new_workers(slots: np.ndarray, council: np.ndarray, code: int, reach: np.ndarray, n_active: int,
+                elsewhere_share: float, zones: int, tick: int, keys: tuple[np.uint64, ...],
+                fte_of_council: np.ndarray | None, start: bool, columns: tuple[np.ndarray, ...], never: int,
+                truncation: float) -> tuple[np.ndarray, np.ndarray]:
+    """New workers in ``slots``: :func:`new_worker_columns` (``keys`` of the home pick and home) and
+    :func:`new_worker_draws` (``keys`` of the home point, experience and taste), and if ``start``
+    their tenure 0 and hiring month ``tick``. Returns the experience draws u as ``-u x truncation``
+    (the argument of log1p of the truncated exponential) and the taste draws clipped to
+    ``[1e-300, 1 - 2**-53]`` (the argument of the normal quantile: :func:`sim.rng.normal_of`).
+    ``columns``: every worker column, as in the whole decisions below."""
+    pick_key, home_key, point_key, experience_key, taste_key = keys
+    if _use_compiled:
+        return _compiled.new_workers(np.ascontiguousarray(slots, dtype=np.int64),
+                                     np.ascontiguousarray(council, dtype=np.int64), code, reach, n_active,
+                                     elsewhere_share, zones, tick, pick_key, home_key, point_key, experience_key,
+                                     taste_key, fte_of_council, start, columns, never, truncation)
+    status, employer, home, home_zone, _, tenure, fte, _, _, hired_tick = columns
+    new_worker_columns(slots, council, code, reach, n_active, elsewhere_share, tick, pick_key, home_key,
+                       fte_of_council, status, employer, home, fte)
+    u, taste = new_worker_draws(slots, zones, tick, point_key, experience_key, taste_key, home, home_zone)
+    if start:
+        tenure[slots], hired_tick[slots] = 0, tick
+    return -u * truncation, np.minimum(np.maximum(taste, 1e-300), 1 - 2**-53)
+
+
+def finish_new_workers(slots: np.ndarray, log_share: np.ndarray | None, scale: float, least: float,
+                       new_qualifier: np.ndarray | None, taste: np.ndarray, pq: np.ndarray,
+                       taste_pay: np.ndarray) -> None:
+    """New workers' months since qualifying, ``floor(scale x log_share + least)`` (0 where
+    ``new_qualifier``, and for everyone if ``log_share`` is None), and their taste for pay, written
+    into the columns ``pq`` and ``taste_pay``."""
+    if _use_compiled:
+        _compiled.finish_new_workers(np.ascontiguousarray(slots, dtype=np.int64), log_share, scale, least,
+                                     None if new_qualifier is None else new_qualifier.view(np.uint8), taste, pq,
+                                     taste_pay)
+        return
+    if log_share is None:
+        months = np.zeros(slots.size)
+    else:
+        months = scale * log_share
+        months += least
+        if new_qualifier is not None:
+            months[new_qualifier] = 0.0
+    pq[slots] = np.floor(months).astype(np.int16)
+    taste_pay[slots] = taste
 
 
 def hire_draws(posts: np.ndarray, p_fill: np.ndarray, nq_share: float, shift: int, tick: int, key: np.uint64
@@ -471,3 +534,304 @@ def post_ids(counts: np.ndarray, shift: int) -> tuple[np.ndarray, np.ndarray]:
     council = np.repeat(np.arange(counts.size), counts)
     k = np.arange(council.size) - np.repeat(np.cumsum(counts) - counts, counts)
     return council, (council << shift) | k
+
+
+# ---- whole decisions: pick, ration, record the flows and edit the worker columns in one call ------
+# ``columns`` is the tuple of every worker column, writable, in the order of sim.workers.COLUMNS
+# (:meth:`sim.workers.WorkerTable.columns`), ``never`` the empty value of the tick columns; the caller
+# notes the slots returned for the stock tally. Flows are (FTE row, heads row) pairs of the recorder's
+# open month, spending one row; each is added to as :func:`add_by_council` does, one call per flow.
+def release_columns(slots: np.ndarray, columns: tuple[np.ndarray, ...], never: int) -> None:
+    """Empty ``slots`` in every column (:meth:`sim.workers.WorkerTable.release` without the note)."""
+    if _use_compiled:
+        release(slots, *columns, never)
+        return
+    from .workers import COLUMNS  # (sim.workers imports this module)
+
+    for column, (name, (_, empty)) in zip(columns, COLUMNS.items(), strict=True):
+        column[slots] = never if name in ("left_perm_tick", "hired_tick") else empty
+
+
+def end_placements(columns: tuple[np.ndarray, ...], never: int, used: int, probability: float, convert_prob: float,
+                   leave_prob: float, capacity: np.ndarray, golden_hello: np.ndarray, tick: int, end_key: np.uint64,
+                   kind_key: np.uint64, ended: tuple[np.ndarray, np.ndarray], starters: tuple[np.ndarray, np.ndarray],
+                   golden_spend: np.ndarray) -> np.ndarray:
+    """Agency placements that end this month (slots below ``used`` placed as agency staff whose draw
+    of stream ``end_key`` falls below ``probability``), recorded in ``ended``, and what each worker
+    does next, by one draw of ``kind_key``: below ``convert_prob``, takes a permanent post at the
+    council if it has a place (``capacity`` per council, lowest draws first: :func:`ration`; recorded
+    in ``starters``, with the council's golden hello in ``golden_spend``); else below ``leave_prob``,
+    leaves the profession (released); else returns to the pool. Returns the slots that ended."""
+    if _use_compiled:
+        return _compiled.end_placements(columns, never, used, probability, convert_prob, leave_prob,
+                                        np.ascontiguousarray(capacity, dtype=np.int64), golden_hello, tick, end_key,
+                                        kind_key, *ended, *starters, golden_spend)
+    status, employer, _, _, _, tenure, fte, _, _, hired_tick = columns
+    ending = status_pick(status[:used], AGENCY, probability, tick, end_key)
+    if ending.size == 0:
+        return ending
+    council = employer[ending].astype(np.intp)
+    f = fte[ending].astype(float)
+    add_by_council(council, f, *ended)
+    v = uniform(ending, tick, kind_key)
+    wants = v < convert_prob
+    idx = np.flatnonzero(wants)
+    converts = np.zeros(ending.size, dtype=bool)
+    converts[idx[ration(council[idx], v[idx], capacity)]] = True
+    leaves = ~wants & (v < leave_prob)
+    if converts.any():
+        add_by_council(council[converts], f[converts], *starters)
+        add_by_council(council[converts], golden_hello[council[converts]], golden_spend)
+    who = ending[converts]
+    status[who], tenure[who], hired_tick[who] = PERM, 0, tick
+    release_columns(ending[leaves], columns, never)
+    back = ending[~converts & ~leaves]
+    status[back], employer[back], tenure[back] = POOL, -1, 0
+    return ending
+
+
+def release_surplus(columns: tuple[np.ndarray, ...], never: int, used: int, flagged: np.ndarray, keep: np.ndarray,
+                    tick: int, key: np.uint64, ended: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Placements that end because their council has more than it wants: of the agency staff placed
+    (slots below ``used``) at councils ``flagged`` (bool per council), each council keeps ``keep[c]``,
+    those with the lowest draws of stream ``key`` (:func:`ration`); the others return to the pool,
+    recorded in ``ended``. Returns their slots."""
+    if _use_compiled:
+        return _compiled.release_surplus(columns, never, used, np.ascontiguousarray(flagged, dtype=bool).view(np.uint8),
+                                         np.ascontiguousarray(keep, dtype=np.int64), tick, key, *ended)
+    status, employer, _, _, _, tenure, fte, _, _, _ = columns
+    placed = placed_at(status[:used], employer[:used], AGENCY, flagged)
+    council = employer[placed].astype(np.intp)
+    kept = ration(council, uniform(placed, tick, key), keep)
+    out = placed[~kept]
+    if out.size:
+        add_by_council(council[~kept], fte[out].astype(float), *ended)
+    status[out], employer[out], tenure[out] = POOL, -1, 0
+    return out
+
+
+def pool_placements(columns: tuple[np.ndarray, ...], never: int, pool: np.ndarray, tick: int, order_key: np.uint64,
+                    reach: np.ndarray, wanted: np.ndarray, rounds: int, placed_flow: tuple[np.ndarray, np.ndarray]
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Agency workers between placements (slots ``pool``) put in a stable random order (their draws
+    of stream ``order_key``, ascending) and matched to the posts each council wants
+    (:func:`place_pool`, within reach of their homes); the placed take their posts, recorded in
+    ``placed_flow``. Returns (placed slots, posts filled per council)."""
+    if _use_compiled:
+        return _compiled.pool_placements(columns, never, np.ascontiguousarray(pool, dtype=np.int64), tick, order_key,
+                                         reach, np.ascontiguousarray(wanted, dtype=np.int64), rounds, *placed_flow)
+    status, employer, home, _, _, tenure, fte, _, _, _ = columns
+    pool = pool[np.argsort(uniform(pool, tick, order_key), kind="stable")]
+    placed, where = place_pool(pool, home, reach, wanted, rounds)
+    status[placed], employer[placed], tenure[placed] = AGENCY, where, 0
+    if where.size:
+        add_by_council(where, fte[placed].astype(float), *placed_flow)
+    return placed, np.bincount(where, minlength=wanted.size)[: wanted.size]
+
+
+def external_cover(wanted: np.ndarray, filled: np.ndarray, probability: float, shift: int, tick: int,
+                   key: np.uint64) -> np.ndarray:
+    """Councils of the posts still uncovered after the pool's placements (post k of council c, with
+    the stable id ``c << shift | k``, is uncovered if ``filled[c] <= k < wanted[c]``) that are covered
+    from outside the region: their draw of stream ``key`` falls below ``probability``."""
+    if _use_compiled:
+        return _compiled.external_cover(np.ascontiguousarray(wanted, dtype=np.int64),
+                                        np.ascontiguousarray(filled, dtype=np.int64), probability, shift, tick, key)
+    council, ids = post_ids(wanted, shift)
+    rest = (ids & ((1 << shift) - 1)) >= filled[council]
+    return council[rest][uniform(ids[rest], tick, key) < probability]
+
+
+def move_outcomes(pick: np.ndarray, slots: np.ndarray, option: np.ndarray, employer: np.ndarray,
+                  fte: np.ndarray, active: np.ndarray, capacity: np.ndarray, golden_hello: np.ndarray, tick: int,
+                  priority_key: np.uint64, boundary_credit: np.ndarray, council_flow: tuple[np.ndarray, np.ndarray],
+                  outside_flow: tuple[np.ndarray, np.ndarray], starters_flow: tuple[np.ndarray, np.ndarray],
+                  golden_spend: np.ndarray, agency_flow: tuple[np.ndarray, np.ndarray]
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """What the searchers ``slots`` picked (columns of :func:`option_table`: 0 stay, the last agency
+    work, the others the council ``option[i, pick - 1]``) turned into moves: those to a council are
+    rationed by its places (``capacity``, lowest draws of stream ``priority_key`` first:
+    :func:`ration`); each accepted move to a council outside the region (not ``active``) uses one of
+    its ``boundary_credit``. Recorded: leavers to a council in the region (``council_flow``) and out
+    of it (``outside_flow``) by origin, starters by destination with its golden hello, and leavers into
+    agency work (``agency_flow``). Returns (movers, their origins, destinations and FTEs, whether each
+    stays in the region, the slots going into agency work)."""
+    agency_col = option.shape[1] + 1
+    if _use_compiled:
+        return _compiled.move_outcomes(np.ascontiguousarray(pick, dtype=np.int64),
+                                       np.ascontiguousarray(slots, dtype=np.int64),
+                                       np.ascontiguousarray(option, dtype=np.int64), agency_col, employer, fte,
+                                       np.ascontiguousarray(active, dtype=bool).view(np.uint8),
+                                       np.ascontiguousarray(capacity, dtype=np.int64), golden_hello, tick, priority_key,
+                                       boundary_credit, *council_flow, *outside_flow, *starters_flow, golden_spend,
+                                       *agency_flow)
+    origin = employer[slots].astype(np.int64)
+    f_all = fte[slots].astype(float)
+    idx = np.flatnonzero((pick > 0) & (pick < agency_col))
+    dest = option[idx, pick[idx] - 1].astype(np.int64)
+    ok = ration(dest, uniform(slots[idx], tick, priority_key), capacity)
+    idx, d = idx[ok], dest[ok]
+    inside = active[d]
+    boundary_credit -= np.bincount(d[~inside], minlength=boundary_credit.size)
+    o, f = origin[idx], f_all[idx]
+    for where, weight, flow in ((o[inside], f[inside], council_flow), (o[~inside], f[~inside], outside_flow),
+                                (d[inside], f[inside], starters_flow)):
+        if where.size:
+            add_by_council(where, weight, *flow)
+    if inside.any():
+        add_by_council(d[inside], golden_hello[d[inside]], golden_spend)
+    ag = np.flatnonzero(pick == agency_col)
+    if ag.size:
+        add_by_council(origin[ag], f_all[ag], *agency_flow)
+    return slots[idx].astype(np.int64), o, d, f, inside, slots[ag].astype(np.int64)
+
+
+def settle_moves(columns: tuple[np.ndarray, ...], never: int, movers: np.ndarray, destination: np.ndarray,
+                 inside: np.ndarray, tick: int) -> None:
+    """Movers take up their posts: those staying in the region change employer to ``destination``
+    (tenure 0, hired and left a permanent post at ``tick``); the others leave the region (released)."""
+    if _use_compiled:
+        _compiled.settle_moves(columns, never, np.ascontiguousarray(movers, dtype=np.int64),
+                               np.ascontiguousarray(destination, dtype=np.int64),
+                               np.ascontiguousarray(inside, dtype=bool).view(np.uint8), tick)
+        return
+    _, employer, _, _, _, tenure, _, _, left_perm_tick, hired_tick = columns
+    stay = movers[inside]
+    employer[stay], tenure[stay], hired_tick[stay] = destination[inside], 0, tick
+    left_perm_tick[movers] = tick
+    release_columns(movers[~inside], columns, never)
+
+
+def to_pool(columns: tuple[np.ndarray, ...], never: int, slots: np.ndarray, left_tick: int | None = None) -> None:
+    """Workers ``slots`` into the agency pool: status POOL, no employer, tenure 0 (and, unless
+    ``left_tick`` is None, the month they left a permanent post)."""
+    if _use_compiled:
+        _compiled.to_pool(columns, never, np.ascontiguousarray(slots, dtype=np.int64), left_tick)
+        return
+    status, employer, _, _, _, tenure, _, _, left_perm_tick, _ = columns
+    status[slots], employer[slots], tenure[slots] = POOL, -1, 0
+    if left_tick is not None:
+        left_perm_tick[slots] = left_tick
+
+
+def eligible_pool(status: np.ndarray, pq: np.ndarray, left_perm_tick: np.ndarray, used: int, min_pq: float,
+                  cooldown: float, tick: int) -> np.ndarray:
+    """Slots (ascending, below ``used``) of the agency workers between placements who may be placed:
+    at least ``min_pq`` months since qualifying and ``cooldown`` months since they last left a
+    permanent post (:meth:`sim.model.WorkforceModel.agency_work_open` without the policies' rules)."""
+    if _use_compiled:
+        return _compiled.eligible_pool(status, pq, left_perm_tick, used, min_pq, cooldown, tick)
+    pool = np.flatnonzero(status[:used] == POOL)
+    return pool[(pq[pool] >= min_pq) & ((tick - left_perm_tick[pool]) >= cooldown)]
+
+
+def pool_exits(columns: tuple[np.ndarray, ...], never: int, used: int, probability: float, tick: int,
+               key: np.uint64) -> np.ndarray:
+    """Agency workers between placements (below ``used``) whose draw of stream ``key`` falls below
+    ``probability`` leave the market (released). Returns their slots (ascending)."""
+    if _use_compiled:
+        return _compiled.pool_exits(columns, never, used, probability, tick, key)
+    gone = status_pick(columns[0][:used], POOL, probability, tick, key)
+    release_columns(gone, columns, never)
+    return gone
+
+
+def offer_terms(active: np.ndarray, caseload: np.ndarray, fixed_caseload: np.ndarray, reference_caseload: float,
+                minus_b_caseload: float, b_ofsted: float, reputation: np.ndarray, vacancy_fte: np.ndarray,
+                perm_fte: np.ndarray, fixed_vacancy_rate: np.ndarray, offer_rate: float
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per council (boundary councils at their census values): the council's term of a searcher's
+    utility, ``minus_b_caseload x (caseload - reference_caseload) + b_ofsted x reputation``; the
+    probability of hearing of one of its posts, ``min(1, offer_rate x vacancy rate)``; and whether it
+    has a post (half an FTE vacant or more). What :func:`option_table` takes from the councils."""
+    if _use_compiled:
+        return _compiled.offer_terms(np.ascontiguousarray(active, dtype=bool).view(np.uint8), caseload, fixed_caseload,
+                                     reference_caseload, minus_b_caseload, b_ofsted, reputation, vacancy_fte, perm_fte,
+                                     fixed_vacancy_rate, offer_rate)
+    n = active.size
+    term = minus_b_caseload * (np.where(active, caseload, fixed_caseload) - reference_caseload) + b_ofsted * reputation
+    denom = vacancy_fte + perm_fte
+    rate = np.divide(vacancy_fte, denom, out=np.zeros(n), where=denom > 0)  # as CouncilTable.vacancy_rate
+    probability = np.minimum(1.0, offer_rate * np.where(active, rate, fixed_vacancy_rate))
+    return term, probability, np.where(active, vacancy_fte >= 0.5, fixed_vacancy_rate > 0)
+
+
+def attraction_exponent(reputation: np.ndarray, log_pay: np.ndarray, golden_hello: np.ndarray, w_reputation: float,
+                        w_pay: float, mean_log_pay: float, w_golden_hello: float) -> np.ndarray:
+    """The exponent of the councils' pull on outside recruits (its exp is
+    :func:`sim.phases.recruitment.attractiveness`): reputation, log pay against the region's mean at
+    the census, golden hello per 1,000 GBP."""
+    if _use_compiled:
+        return _compiled.attraction_exponent(reputation, log_pay, golden_hello, w_reputation, w_pay, mean_log_pay,
+                                             w_golden_hello)
+    return (w_reputation * (reputation - 0.5) + w_pay * (log_pay - mean_log_pay)
+            + w_golden_hello * golden_hello / 1000)
+
+
+def fill_probability(pull_now: np.ndarray, pull_census: np.ndarray, hire_identity: np.ndarray, leavers_12: np.ndarray,
+                     prior: np.ndarray, perm_fte: np.ndarray, months: int, vacancy_fte: np.ndarray,
+                     fte_ratio: np.ndarray, posts: np.ndarray, extra: np.ndarray, hire_per_leaver: float,
+                     fill_rate: float, max_fill: float) -> np.ndarray:
+    """The probability that each vacant post of a council is filled from outside this month
+    (:func:`sim.phases.recruitment.monthly_hires` in people, over its posts, plus policies' ``extra``,
+    at most ``max_fill``). The turnover is :meth:`sim.model.WorkforceModel.turnover_estimate`: the
+    last 12 months' leavers (``months`` of them recorded) topped up with the census ``prior``."""
+    if _use_compiled:
+        return _compiled.fill_probability(pull_now, pull_census, hire_identity, leavers_12, prior, perm_fte, months,
+                                          vacancy_fte, fte_ratio, np.ascontiguousarray(posts, dtype=np.int64), extra,
+                                          hire_per_leaver, fill_rate, max_fill)
+    turnover = np.where(perm_fte > 0, (leavers_12 + prior * perm_fte * (12 - months) / 12) / np.maximum(perm_fte, 1e-9),
+                        prior)
+    pull = pull_now / np.maximum(pull_census, 1e-12)
+    hires = hire_identity * pull * (hire_per_leaver * (turnover * perm_fte / 12) + fill_rate * vacancy_fte)
+    return np.minimum(max_fill, hires / fte_ratio / np.maximum(posts, 1) + extra)
+
+
+def overload_exponent(caseload: np.ndarray, tolerable: float, per_case: float, log_pay: np.ndarray | None = None,
+                      base_log_pay: np.ndarray | None = None, pay_elasticity: float = 0.0) -> np.ndarray:
+    """The exponent of a council's multiplier on leaving (exits) or searching: ``per_case`` times the
+    caseload above ``tolerable``, less ``pay_elasticity`` times log pay against its census level (left
+    out if ``log_pay`` is None)."""
+    if _use_compiled:
+        return _compiled.overload_exponent(caseload, tolerable, per_case, log_pay, base_log_pay, pay_elasticity)
+    out = per_case * np.maximum(0.0, caseload - tolerable)
+    if log_pay is not None:
+        out = out - pay_elasticity * (log_pay - base_log_pay)
+    return out
+
+
+def hazard_rows(leave_identity: np.ndarray, factor: np.ndarray, grade: np.ndarray, inadequate_multiplier: float,
+                nq: float, mid: float, late: float) -> np.ndarray:
+    """Monthly probability of leaving the profession per (career stage: newly qualified, mid, late;
+    council): the stage's rate times the council's identity times ``factor`` (times
+    ``inadequate_multiplier`` at an Inadequate council), at most 1."""
+    if _use_compiled:
+        return _compiled.hazard_rows(leave_identity, factor, np.ascontiguousarray(grade, dtype=np.int64),
+                                     inadequate_multiplier, nq, mid, late)
+    council = leave_identity * factor
+    council = np.where(grade == 3, council * inadequate_multiplier, council)
+    base = np.array([nq, mid, late])
+    return np.minimum(1.0, base[:, None] * council[None, :])
+
+
+def agency_cover(base_fte: np.ndarray, drift_factor: np.ndarray, staffing: float, cases_weight: float,
+                 posts_weight: float, year: float, perm_census: np.ndarray, perm_year1_change: np.ndarray,
+                 perm_fte: np.ndarray, cases: np.ndarray, case_holder_share: np.ndarray, caseload_norm: np.ndarray,
+                 gap0: np.ndarray, establishment: np.ndarray, establishment_census: np.ndarray,
+                 establishment_year1_change: np.ndarray, cap_fte: np.ndarray, cap_share: np.ndarray) -> np.ndarray:
+    """Agency FTE each simulated council seeks this month (:func:`sim.phases.agency.agency_target`,
+    from its census cover times ``drift_factor`` and the shares of the changes in its gap), at most its
+    cap in FTE and, where it has one, its cap as a share of its permanent FTE."""
+    if _use_compiled:
+        return _compiled.agency_cover(base_fte, drift_factor, staffing, cases_weight, posts_weight, year, perm_census,
+                                      perm_year1_change, perm_fte, cases, case_holder_share, caseload_norm, gap0,
+                                      establishment, establishment_census, establishment_year1_change, cap_fte,
+                                      cap_share)
+    need = cases / (np.maximum(case_holder_share, 1e-9) * np.maximum(caseload_norm, 1.0))  # workload_need_fte
+    target = np.maximum(0.0, base_fte * drift_factor + staffing * (perm_census + perm_year1_change * year - perm_fte)
+                        + cases_weight * (need - gap0 - perm_census)
+                        + posts_weight * (establishment - establishment_census - establishment_year1_change * year))
+    target = np.minimum(target, cap_fte)
+    capped = np.flatnonzero(np.isfinite(cap_share))
+    target[capped] = np.minimum(target[capped], cap_share[capped] * perm_fte[capped])
+    return target

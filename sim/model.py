@@ -219,12 +219,27 @@ class WorkforceModel(mesa.Model):
             self._cache[key] = np.log(np.maximum(total, 1.0))
         return self._cache[key]
 
+    def _offer_terms(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(council_term, offer_probability, has_vacancy) now, in one compiled pass (sim.kernels.offer_terms)."""
+        c, p = self.councils, self.p
+        return kernels.offer_terms(c.active, c.caseload, c.fixed_caseload, self.reference_caseload,
+                                   -p.b_caseload_per_case, p.b_ofsted, c.reputation, c.vacancy_fte, c.perm_fte,
+                                   c.fixed_vacancy_rate, p.offer_per_vacancy_rate)
+
+    def council_term(self) -> np.ndarray:
+        """What each council's caseload and reputation add to a searcher's utility of its posts:
+        ``-b_caseload_per_case x (current caseload - reference caseload) + b_ofsted x reputation``."""
+        return self._offer_terms()[0]
+
     def offer_probability(self) -> np.ndarray:
-        return np.minimum(1.0, self.p.offer_per_vacancy_rate * self.councils.vacancy_rate())
+        """Probability that a searcher hears of a council's post: ``min(1, offer_per_vacancy_rate x
+        vacancy rate)`` (census rates for boundary councils)."""
+        return self._offer_terms()[1]
 
     def has_vacancy(self) -> np.ndarray:
-        c = self.councils
-        return np.where(c.active, c.vacancy_fte >= 0.5, c.fixed_vacancy_rate > 0)
+        """Whether each council has a post for a mover: half an FTE vacant or more (boundary councils:
+        a census vacancy rate above 0)."""
+        return self._offer_terms()[2]
 
     def turnover_estimate(self) -> np.ndarray:
         """Leavers over the last 12 months / FTE in post per simulated council, topped up with the

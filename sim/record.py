@@ -18,6 +18,7 @@ FLOWS = (
     + tuple(f"leavers_{d}" for d in LEAVER_DESTINATIONS)
     + ("agency_placed", "agency_ended")
 )
+_LEAVER_FLOWS = tuple(f"leavers_{d}" for d in LEAVER_DESTINATIONS)
 SPENDS = ("golden_hello_gbp", "retention_gbp", "supplement_gbp")
 STOCKS = ("perm_count", "perm_fte", "agency_count", "agency_fte", "vacancy_fte", "establishment_fte",
           "cases", "caseload", "unallocated_cases", "pay_gbp", "reputation", "grade", "pay_bill_gbp",
@@ -47,23 +48,34 @@ class Recorder:
 
     # ---- during the month -------------------------------------------------------------------
     def _reset_month(self) -> None:
-        """Point this month's flows and spends at the next (zero) row of storage."""
+        """Start this month's flows and spends in the next (zero) row of storage."""
         self._ensure(self.rows + 1)
-        row = self.rows
-        self._flow = {k: self.flow[k][row] for k in FLOWS}
-        self._flow_fte = {k: self.flow_fte[k][row] for k in FLOWS}
-        self._spend = {k: self.spend[k][row] for k in SPENDS}
         self._moves: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    # this month's rows of the flows (heads and FTE) and spending, by kind
+    _flow = property(lambda self: {k: self.flow[k][self.rows] for k in FLOWS})
+    _flow_fte = property(lambda self: {k: self.flow_fte[k][self.rows] for k in FLOWS})
+    _spend = property(lambda self: {k: self.spend[k][self.rows] for k in SPENDS})
 
     def count(self, kind: str, council: np.ndarray, fte: np.ndarray) -> None:
         """Add workers (their council indices and FTE) to this month's flow ``kind``."""
         if council.size:
-            kernels.add_by_council(council, fte, self._flow_fte[kind], self._flow[kind])
+            r = self.rows
+            kernels.add_by_council(council, fte, self.flow_fte[kind][r], self.flow[kind][r])
 
     def pay(self, kind: str, council: np.ndarray, amount: np.ndarray | float) -> None:
         """Add spending (GBP) by councils to this month's ``kind``."""
         if council.size:
-            kernels.add_by_council(council, amount, self._spend[kind])
+            kernels.add_by_council(council, amount, self.spend[kind][self.rows])
+
+    def flow_row(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
+        """This month's (FTE, heads) rows of flow ``kind``, for a kernel that records into them."""
+        r = self.rows
+        return self.flow_fte[kind][r], self.flow[kind][r]
+
+    def spend_row(self, kind: str) -> np.ndarray:
+        """This month's row of spending ``kind``, for a kernel that records into it."""
+        return self.spend[kind][self.rows]
 
     def moves(self, origin: np.ndarray, destination: np.ndarray, fte: np.ndarray) -> None:
         """Record moves between councils (destination may be a boundary council, >= n)."""
@@ -84,7 +96,10 @@ class Recorder:
     def _od_table(self, n_all: int) -> np.ndarray:
         if not self._moves:
             return np.zeros((0, 4))
-        o, d, f = (np.concatenate(parts) for parts in zip(*self._moves, strict=True))
+        if len(self._moves) == 1:  # (one call a month, from the moves phase)
+            o, d, f = self._moves[0]
+        else:
+            o, d, f = (np.concatenate(parts) for parts in zip(*self._moves, strict=True))
         return kernels.od_table(o, d, f, n_all)
 
     def _ensure(self, rows: int) -> None:
@@ -106,6 +121,6 @@ class Recorder:
         month: recorded months do not change; do not write into the array returned)."""
         if self._leavers_12 is None or self._leavers_12[0] != self.rows:
             lo = max(0, self.rows - 12)
-            total = sum(self.flow_fte[f"leavers_{d}"][lo:self.rows].sum(axis=0) for d in LEAVER_DESTINATIONS)
+            total = sum(np.add.reduce(self.flow_fte[k][lo:self.rows], axis=0) for k in _LEAVER_FLOWS)  # .sum(axis=0)
             self._leavers_12 = (self.rows, total)
         return self._leavers_12[1]

@@ -55,7 +55,10 @@ def agency_cost_weighted_fte(m: WorkforceModel) -> np.ndarray:
     their price until they end)."""
     c, p, a = m.councils, m.p, m.councils.n_active
     full = c.agency_fte[:a] * p.agency_cost_multiplier
-    capped = np.flatnonzero(np.isfinite(c.agency_price_cap[:a]) & (c.agency_price_cap[:a] < p.agency_cost_multiplier))
+    below = c.agency_price_cap[:a] < p.agency_cost_multiplier
+    if not below.any():  # (no price cap: the common case)
+        return full
+    capped = np.flatnonzero(np.isfinite(c.agency_price_cap[:a]) & below)
     if capped.size == 0:
         return full
     w = m.workers

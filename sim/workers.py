@@ -61,6 +61,7 @@ class WorkerTable:
 
     def _expose(self) -> None:
         """The columns as attributes: the tallied ones as read-only views."""
+        self._column_tuple = tuple(self._columns.values())
         for name, column in self._columns.items():
             if name in TALLIED:
                 column = column.view()
@@ -81,6 +82,15 @@ class WorkerTable:
         """The named columns, writable, for a kernel that writes the slots ``changed`` (noted)."""
         self._note(changed)
         return tuple(self._columns[name] for name in names)
+
+    def columns(self) -> tuple[np.ndarray, ...]:
+        """Every column, writable, in the order of ``COLUMNS``, for a kernel that decides which slots
+        it writes (:mod:`sim.kernels`' whole decisions); the caller notes them (:meth:`note`)."""
+        return self._column_tuple
+
+    def note(self, slots: np.ndarray) -> None:
+        """Note slots whose tallied columns a kernel wrote (see :meth:`columns`)."""
+        self._note(slots)
 
     def _note(self, slots: np.ndarray) -> None:
         """Note slots whose tallied columns are being written (and raise the high-water mark)."""
@@ -142,17 +152,16 @@ class WorkerTable:
             t = self._tally = _Tally(n, self.status.copy(), self.employer.copy(), self.fte.copy())
             kernels.add_to_tally(t.status, t.employer, t.fte, 1, t.count, t.total)
             self._changed.clear()
-        else:
-            changed = np.concatenate(self._changed) if self._changed else np.zeros(0, dtype=np.int64)
-            self._changed.clear()
-            u = self.used  # the slots above have never been written (here and in the copies)
-            columns = (self.status[:u], self.employer[:u], self.fte[:u], t.status[:u], t.employer[:u], t.fte[:u],
-                       t.count, t.total)
-            kernels.tally(*columns, only=changed)
-            if check and (missed := kernels.tally(*columns)):
-                raise AssertionError(f"{missed} worker slots changed without being noted for the stock tally")
-        out[0::2] = t.count
-        out[1::2] = t.total
+            out[0::2] = t.count
+            out[1::2] = t.total
+            return
+        changed, self._changed = self._changed, []
+        u = self.used  # the slots above have never been written (here and in the copies)
+        kernels.retally(self.status, self.employer, self.fte, t.status, t.employer, t.fte, t.count, t.total, changed,
+                        u, out)
+        if check and (missed := kernels.tally(self.status[:u], self.employer[:u], self.fte[:u], t.status[:u],
+                                              t.employer[:u], t.fte[:u], t.count, t.total)):
+            raise AssertionError(f"{missed} worker slots changed without being noted for the stock tally")
 
     def _grow(self, extra: int) -> None:
         for name, (dtype, empty) in COLUMNS.items():

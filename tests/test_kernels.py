@@ -14,7 +14,7 @@ from sim.model import WorkforceModel
 from sim.phases.exits import hazard_table
 from sim.phases.moves import search_rate_table
 from sim.scenario import Scenario
-from sim.workers import AGENCY, FREE, PERM, POOL, WorkerTable
+from sim.workers import AGENCY, FREE, NEVER, PERM, POOL, WorkerTable
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "experiments" / "scenarios"
 
@@ -25,14 +25,21 @@ def both(fn, *args):
     array arguments (some kernels write into them); returns both results and both argument lists."""
     out = []
     for numpy_only in (False, True):
-        copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+        copies = [_copy(a) for a in args]
         with kernels.numpy_only(numpy_only):
             out.append((fn(*copies), copies))
     return out
 
 
+def _copy(a):
+    """A copy of an array, or of a tuple of arrays (the worker columns, a flow's rows)."""
+    if isinstance(a, np.ndarray):
+        return a.copy()
+    return tuple(_copy(x) for x in a) if isinstance(a, tuple) else a
+
+
 def same(a, b) -> bool:
-    if isinstance(a, tuple):
+    if isinstance(a, (tuple, list)):
         return all(same(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, np.ndarray):
         return a.shape == b.shape and np.array_equal(a, b)
@@ -109,10 +116,21 @@ def test_monthly_decisions_are_the_same(model):
     assert same(a, b) and a[0].tolist() == [0, 0, 0, 3, 3, 3, 3, 3, 4]
 
 
-@pytest.mark.parametrize("n", [0, 1, 63, 64, 65, 200, 1000])
-def test_status_scans_find_every_slot_whatever_the_length(n):
-    """The compiled scans compare 64 slots at a time, 8 per machine word: lengths around a block
-    and statuses at every position of a word (all four codes, and -1, whose bytes are all ones)."""
+@pytest.mark.parametrize("avx512", [True, False])
+@pytest.mark.parametrize("n", [0, 1, 63, 64, 65, 127, 200, 1000])
+def test_status_scans_find_every_slot_whatever_the_length(n, avx512):
+    """The compiled scans compare 64 slots at a time (8 per machine word, or all 64 at once with
+    AVX-512): lengths around a block and statuses at every position of a word (all four codes, and
+    -1, whose bytes are all ones)."""
+    before = kernels.avx512()
+    kernels.use_avx512(avx512)
+    try:
+        _status_scans(n)
+    finally:
+        kernels.use_avx512(before)
+
+
+def _status_scans(n):
     status = np.random.default_rng(n).choice(np.array([FREE, PERM, AGENCY, POOL, -1], dtype=np.int8), n)
     employer = (np.arange(n) % 7).astype(np.int16)
     for code in (FREE, PERM, AGENCY, POOL):
@@ -123,6 +141,9 @@ def test_status_scans_find_every_slot_whatever_the_length(n):
         for first in (0, 1, 70, n + 5):
             (a, _), (b, _) = both(kernels.first_with_status, status, code, first)
             assert same(a, b) and np.array_equal(a, np.flatnonzero(status == code)[:first])
+    pq, left = (np.arange(n) % 50).astype(np.int16), (np.arange(n) % 11 - 5).astype(np.int32)
+    (a, _), (b, _) = both(kernels.eligible_pool, status, pq, left, n, 20, 3, 6)
+    assert same(a, b) and np.array_equal(a, np.flatnonzero((status == POOL) & (pq >= 20) & (6 - left >= 3)))
 
 
 @pytest.mark.parametrize("avx512", [True, False])
@@ -177,10 +198,18 @@ def test_tally_and_record_pass_are_the_same(model):
     (n_c, c), (n_d, d) = both(kernels.tally, status, employer, fte, *seen, count, total, only)
     assert n_c == n_d == n_a and all(same(x, y) for x, y in zip(a[3:], c[3:8], strict=True))
     assert all(same(x, y) for x, y in zip(c, d, strict=True))
-    (pool_a, a), (pool_b, b) = both(kernels.record_pass, w.status, w.employer, w.pq_months, w.tenure, w.fte, True,
-                                    np.zeros(n))
-    assert pool_a == pool_b == np.count_nonzero(w.status == POOL)
-    assert all(same(x, y) for x, y in zip(a, b, strict=True)) and a[6].sum() > 0
+    before = kernels.avx512()
+    try:
+        for avx512 in (True, False):  # the record pass's loop is built for AVX-512 too
+            kernels.use_avx512(avx512)
+            for age in (True, False):
+                (pool_a, a), (pool_b, b) = both(kernels.record_pass, w.status, w.employer, w.pq_months, w.tenure,
+                                                w.fte, age, np.zeros(n))
+                assert pool_a == pool_b == np.count_nonzero(w.status == POOL)
+                assert all(same(x, y) for x, y in zip(a, b, strict=True)) and a[6].sum() > 0
+                assert np.array_equal(a[2] - w.pq_months, (w.status != FREE) * age)
+    finally:
+        kernels.use_avx512(before)
 
 
 def test_choices_and_rationing_are_the_same(model):
@@ -224,9 +253,15 @@ def test_logit_picks_are_the_same_on_every_kind_of_row(width):
     u = rng.uniform(size=n)
     u[::19], u[1::19] = 0.0, 1 - 2**-53
     utility[2::23], available[2::23], u[2::23] = 0.0, True, 0.5  # a running sum exactly at the threshold
-    with np.errstate(invalid="ignore"):  # numpy's rows with none open: -inf - -inf
-        (a, _), (b, _) = both(kernels.logit_choice, utility, available, u)
-    assert same(a, b) and a.dtype == np.int64 and ((0 <= a) & (a < width)).all()
+    before = kernels.avx512()
+    try:
+        for avx512 in (True, False):  # the shift and packing are eight columns at a time with AVX-512
+            kernels.use_avx512(avx512)
+            with np.errstate(invalid="ignore"):  # numpy's rows with none open: -inf - -inf
+                (a, _), (b, _) = both(kernels.logit_choice, utility, available, u)
+            assert same(a, b) and a.dtype == np.int64 and ((0 <= a) & (a < width)).all()
+    finally:
+        kernels.use_avx512(before)
     fair = available.any(axis=1) & (u > 0)  # a draw of 0 picks column 0, open or not (in both)
     assert available[fair][np.arange(fair.sum()), a[fair]].all()
 
@@ -423,3 +458,319 @@ def test_whole_runs_are_the_same_with_and_without_the_compiled_kernels(scenario)
     assert all(np.array_equal(x, y) for x, y in zip(a.od, b.od, strict=True))
     for col in ("status", "employer", "home", "pq_months", "tenure", "fte", "taste_pay"):
         assert np.array_equal(getattr(runs[0].workers, col), getattr(runs[1].workers, col))
+
+
+def _flow(rng, n):
+    """A flow's (FTE, heads) rows with sums already in them (so the order of additions shows)."""
+    return rng.uniform(0, 1e5, n), rng.integers(0, 50, n).astype(float)
+
+
+def test_rationing_is_the_same_with_ties_and_unusual_priorities():
+    """Rationing sorts by priority (a bucket sort for draws in [0, 1), a merge sort otherwise) and
+    then by destination: ties (kept in applicant order), NaN (last), priorities outside [0, 1),
+    destinations with one applicant or hundreds, and capacities of 0, some, and more than enough."""
+    rng = np.random.default_rng(11)
+    for n, spread in ((5, 3), (40, 2), (33, 1), (3000, 50), (3000, 3)):
+        destination = rng.integers(0, spread, n)
+        capacity = rng.integers(0, max(2, n // spread), spread + 2)
+        for priority in (rng.uniform(size=n), np.round(rng.uniform(size=n), 2), rng.normal(size=n) * 10,
+                         np.where(rng.uniform(size=n) < 0.1, np.nan, rng.uniform(size=n)),
+                         np.where(rng.uniform(size=n) < 0.3, -0.0, 0.0), np.zeros(n) + 1 - 2**-53):
+            (a, _), (b, _) = both(kernels.ration, destination, priority, capacity)
+            assert same(a, b)
+            assert np.array_equal(np.bincount(destination[a], minlength=spread + 2),
+                                  np.minimum(np.bincount(destination, minlength=spread + 2), capacity))
+
+
+def test_agency_placements_end_the_same_way(model):
+    """Placements ending: conversions rationed by the councils' places (binding at some, none at
+    others), leavers and returns to the pool, their flows and golden hellos, and every column."""
+    m, w, rng = model, model.workers, np.random.default_rng(12)
+    n, a = m.councils.n, m.councils.n_active
+    capacity = np.where(rng.uniform(size=n) < 0.3, 0, rng.integers(0, 4, n))
+    golden = np.where(rng.uniform(size=n) < 0.5, 0.0, rng.uniform(0, 5000, n))
+    for probability, convert, leave in ((0.3, 0.4, 0.7), (1.0, 0.9, 0.95), (0.2, 0.0, 0.0)):
+        args = (w.columns(), NEVER, w.used, probability, convert, leave, capacity, golden, 5, np.uint64(1),
+                np.uint64(2), _flow(rng, a), _flow(rng, a), rng.uniform(0, 1e6, a))
+        (ending, x), (ending_b, y) = both(kernels.end_placements, *args)
+        assert same(ending, ending_b) and same(x, y) and ending.size > 20
+        status, employer = x[0][0], x[0][1]
+        assert (w.status[ending] == AGENCY).all() and not np.array_equal(x[11], args[11])
+        converted = ending[status[ending] == PERM]
+        assert (np.bincount(employer[converted], minlength=n) <= capacity).all()
+        if convert > 0:
+            assert converted.size > 0 and (status[ending] == FREE).any() and (status[ending] == POOL).any()
+    (a_out, _), (b_out, _) = both(kernels.end_placements, *args[:3], 0.0, *args[4:])
+    assert a_out.size == b_out.size == 0
+
+
+def test_surplus_placements_end_the_same_way(model):
+    """Councils with more agency staff than they want keep ``keep`` of those placed there (by draw)."""
+    m, w, rng = model, model.workers, np.random.default_rng(13)
+    a = m.councils.n_active
+    flagged = rng.uniform(size=a) < 0.5
+    keep = rng.integers(0, 6, a)
+    (out, x), (out_b, y) = both(kernels.release_surplus, w.columns(), NEVER, w.used, flagged, keep, 5, np.uint64(3),
+                                _flow(rng, a))
+    assert same(out, out_b) and same(x, y) and out.size > 10
+    status, employer = x[0][0], x[0][1]
+    before = np.bincount(w.employer[w.status == AGENCY], minlength=a)
+    after = np.bincount(employer[status == AGENCY], minlength=a)
+    assert np.array_equal(after, np.where(flagged, np.minimum(before, keep), before))
+    (out, _), (out_b, _) = both(kernels.release_surplus, w.columns(), NEVER, w.used, np.zeros(a, bool), keep, 5,
+                                np.uint64(3), _flow(rng, a))
+    assert out.size == out_b.size == 0
+
+
+def test_pool_placements_and_outside_cover_are_the_same(model):
+    """Pool workers in a random order matched to wanted posts, placed and recorded; the posts left
+    uncovered, filled from outside the region by draw."""
+    m, w, rng = model, model.workers, np.random.default_rng(14)
+    a = m.councils.n_active
+    for size in (0, 20, 3000):
+        pool = np.sort(rng.choice(np.flatnonzero(w.status != FREE), size, replace=False))
+        wanted = np.where(rng.uniform(size=a) < 0.3, 0, rng.integers(0, 30, a))
+        ((placed, filled), x), ((placed_b, filled_b), y) = both(
+            kernels.pool_placements, w.columns(), NEVER, pool, 5, np.uint64(4), m.reach, wanted, 3, _flow(rng, a))
+        assert same(placed, placed_b) and same(filled, filled_b) and same(x, y)
+        assert (filled <= wanted).all() and filled.sum() == placed.size and (size < 100 or placed.size > 50)
+        assert (x[0][0][placed] == AGENCY).all() and np.array_equal(np.bincount(x[0][1][placed], minlength=a), filled)
+        filled = np.where(rng.uniform(size=a) < 0.2, wanted + 3, filled)  # more filled than wanted: none left
+        for probability in (0.0, 0.3, 1.0):
+            (outside, _), (outside_b, _) = both(kernels.external_cover, wanted, filled, probability, 20, 5,
+                                                np.uint64(6))
+            assert same(outside, outside_b) and (np.diff(outside) >= 0).all()
+            left = np.maximum(wanted - filled, 0)
+            assert (np.bincount(outside, minlength=a) <= left).all()
+            assert probability < 1 or np.array_equal(np.bincount(outside, minlength=a), left)
+
+
+def test_moves_are_the_same(model):
+    """Searchers' picks turned into moves: rationing by places (binding), moves to boundary councils
+    using their credit, flows, golden hellos and moves into agency work; then the movers settle
+    (changing employer, or released when leaving the region) and agency movers join the pool."""
+    m, w, rng = model, model.workers, np.random.default_rng(15)
+    c = m.councils
+    n, a = c.n, c.n_active
+    assert n > a  # boundary councils
+    slots = np.flatnonzero(w.status == PERM)[::5]
+    council_term = -m.p.b_caseload_per_case * c.current_caseload() + m.p.b_ofsted * c.reputation
+    utility, available, option = kernels.option_table(
+        slots, w.employer, w.home_zone, w.taste_pay, m.reach_zone, m.log_pay(), m.log_pay(True), council_term,
+        m.dist_zone, np.full(n, 0.6), np.ones(n, dtype=bool), np.zeros(slots.size), slots % 3 == 0,
+        m.p.b_pay, m.p.b_commute_per_km, m.p.switching_cost, 0.2, -1.0, 0.3, 6, np.uint64(11))
+    utility[:, 1:] += 2.5  # plenty of movers, some into agency work
+    pick = kernels.logit_choice(utility, available, kernels.uniform(slots, 6, np.uint64(12)))
+    capacity = rng.integers(0, 4, n)
+    active = c.active.copy()
+    golden = np.where(rng.uniform(size=n) < 0.5, 0.0, rng.uniform(0, 5000, n))
+    args = (pick, slots, option, w.employer, w.fte, active, capacity, golden, 6, np.uint64(13),
+            rng.uniform(0, 3, n), _flow(rng, a), _flow(rng, a), _flow(rng, a), rng.uniform(0, 1e6, a), _flow(rng, a))
+    (out, x), (out_b, y) = both(kernels.move_outcomes, *args)
+    assert same(out, out_b) and same(x, y)
+    movers, origin, destination, fte, inside, to_agency = out
+    assert movers.size > 50 and inside.any() and not inside.all() and to_agency.size > 10
+    assert (np.bincount(destination, minlength=n) <= capacity).all()
+    assert np.array_equal(x[10], args[10] - np.bincount(destination[~inside], minlength=n))
+    (_, x), (_, y) = both(kernels.settle_moves, w.columns(), NEVER, movers, destination, inside, 6)
+    assert same(x, y)
+    status, employer = x[0][0], x[0][1]
+    assert (status[movers[~inside]] == FREE).all() and np.array_equal(employer[movers[inside]], destination[inside])
+    for left_tick in (None, 6):
+        (_, x), (_, y) = both(kernels.to_pool, w.columns(), NEVER, to_agency, left_tick)
+        assert same(x, y) and (x[0][0][to_agency] == POOL).all()
+        assert (x[0][8][to_agency] == 6).all() == (left_tick is not None)
+
+
+def test_retally_is_the_same(model):
+    """The stock tally from a list of noted arrays (repeats, unchanged slots, an empty array), written
+    into the four stock rows."""
+    w, n = model.workers, model.councils.n
+    rng = np.random.default_rng(16)
+    seen = (w.status.copy(), w.employer.copy(), w.fte.copy())
+    count, total = np.zeros((2, n), dtype=np.int64), np.zeros((2, n))
+    kernels.add_to_tally(*seen, 1, count, total)
+    status, employer, fte = w.status.copy(), w.employer.copy(), w.fte.copy()
+    edit = rng.choice(np.flatnonzero(status == PERM), 300, replace=False)
+    status[edit[:100]] = AGENCY
+    employer[edit[100:200]] = rng.integers(0, model.councils.n_active, 100)
+    fte[edit[200:]] = 0.5
+    status[edit[250:]] = FREE
+    changed = [edit[:150], np.zeros(0, dtype=np.int64), edit[100:], edit[:10], np.flatnonzero(w.status == POOL)]
+    out = np.full((4, n), -1.0)
+    (k_a, a), (k_b, b) = both(kernels.retally, status, employer, fte, *seen, count, total, changed, w.used, out)
+    assert k_a == k_b > 250 and same(a, b)
+    assert np.array_equal(a[10][0], a[6][0]) and np.array_equal(a[10][3], a[7][1])
+    (k_a, _), (k_b, _) = both(kernels.retally, status, employer, fte, *seen, count, total, [], w.used, out)
+    assert k_a == k_b == 0
+
+
+@pytest.mark.parametrize("start", [True, False])
+def test_new_workers_are_the_same(model, start):
+    """New workers' columns and draws in one pass: permanent (the council's FTE) and agency (FTE 1),
+    homes in reach, points of the home council, and (if they start now) tenure and hiring month."""
+    m, w = model, model.workers
+    slots = np.flatnonzero(w.status == FREE)[:800]
+    council = np.random.default_rng(17).integers(0, m.councils.n_active, slots.size)
+    keys = tuple(np.uint64(k) for k in (21, 22, 23, 24, 25))
+    for code, fte_of_council in ((PERM, m.fte_ratio), (AGENCY, None)):
+        args = (slots, council, code, m.reach, m.councils.n_active, 0.25, m.zones_per_council, 5, keys,
+                fte_of_council, start, w.columns(), NEVER, 0.87)
+        ((ua, ta), a), ((ub, tb), b) = both(kernels.new_workers, *args)
+        assert same(ua, ub) and same(ta, tb) and same(a[11], b[11])
+        status, employer, home, home_zone, _, tenure, fte, _, _, hired = a[11]
+        assert (status[slots] == code).all() and np.array_equal(employer[slots], council)
+        assert np.array_equal(home_zone[slots] // m.zones_per_council, home[slots])
+        assert ((tenure[slots] == 0) & (hired[slots] == 5)).all() == start
+        assert same(ta, kernels.uniform(slots, 5, keys[4])) and same(ua, -kernels.uniform(slots, 5, keys[3]) * 0.87)
+
+
+def test_new_workers_are_finished_the_same_way(model):
+    """Months since qualifying from the truncated exponential (new qualifiers 0, everyone 0 without
+    the draws) and the taste for pay, written as int16 and float32."""
+    w, rng = model.workers, np.random.default_rng(21)
+    slots = rng.permutation(np.flatnonzero(w.status == FREE))[:500]
+    log_share = np.log1p(-rng.uniform(size=slots.size) * 0.9)
+    taste = np.exp(0.3 * rng.normal(size=slots.size) - 0.045)
+    flags = rng.uniform(size=slots.size) < 0.3
+    for share, nq, least in ((log_share, flags, 12), (log_share, None, 36), (None, None, 0), (log_share, None, 0.5)):
+        (_, a), (_, b) = both(kernels.finish_new_workers, slots, share, -150.0, least, nq, taste, w.pq_months,
+                              w.taste_pay)
+        assert same(a[6], b[6]) and same(a[7], b[7])
+        assert np.array_equal(a[7][slots], taste.astype(np.float32))
+        assert (a[6][slots] >= 0).all() and ((a[6][slots] == 0).all() == (share is None))
+
+
+def test_origin_destination_tables_are_the_same_at_scale():
+    """Thousands of moves among 150 councils (counting sorts by destination, then origin), FTEs of a
+    pair summed in the order given, and a single move."""
+    rng = np.random.default_rng(18)
+    origin, destination = rng.integers(0, 140, 5000), rng.integers(0, 150, 5000)
+    fte = rng.uniform(0.1, 1, 5000)
+    (a, _), (b, _) = both(kernels.od_table, origin, destination, fte, 150)
+    assert same(a, b) and a[:, 2].sum() == 5000 and (np.diff(a[:, 0] * 150 + a[:, 1]) > 0).all()
+    (a, _), (b, _) = both(kernels.od_table, origin[:1], destination[:1], fte[:1], 150)
+    assert same(a, b) and a.shape == (1, 4)
+
+
+def test_pool_eligibility_and_exits_are_the_same(model):
+    """Agency workers between placements who may be placed (experience and cooling-off, against
+    parameters that are not whole numbers too), and those who leave the market by draw (released)."""
+    w, rng = model.workers, np.random.default_rng(19)
+    left = w.left_perm_tick.copy()
+    pool = np.flatnonzero(w.status == POOL)
+    left[pool[::2]] = rng.integers(0, 9, pool[::2].size)  # some left a permanent post lately
+    for min_pq, cooldown in ((0, 0), (36, 3), (36.5, 2.5), (10**4, 0)):
+        (a, _), (b, _) = both(kernels.eligible_pool, w.status, w.pq_months, left, w.used, min_pq, cooldown, 9)
+        expected = pool[(w.pq_months[pool] >= min_pq) & (9 - left[pool] >= cooldown)]
+        assert same(a, b) and np.array_equal(a, expected)
+    assert 0 < kernels.eligible_pool(w.status, w.pq_months, left, w.used, 36, 3, 9).size < pool.size
+    for probability in (0.0, 0.3, 1.0):
+        (a, x), (b, y) = both(kernels.pool_exits, w.columns(), NEVER, w.used, probability, 5, np.uint64(7))
+        assert same(a, b) and same(x, y) and (w.status[a] == POOL).all() and (x[0][0][a] == FREE).all()
+        assert a.size == (pool.size if probability == 1 else 0 if probability == 0 else a.size) and a.size <= pool.size
+
+
+def test_workforce_pressure_of_a_few_councils_is_the_same_bits():
+    """The inspections' pressure index, council by council with Python floats, against the array
+    version: every council, in any order, with one council empty (no staff in post or placed)."""
+    from sim.phases.councils import workforce_pressure
+
+    m = WorkforceModel(region="london", seed=4).run(months=5)
+    c, a = m.councils, m.councils.n_active
+    everyone = workforce_pressure(m)
+    index = np.random.default_rng(20).permutation(a)
+    assert same(workforce_pressure(m, index), everyone[index])
+    c.stocks[:, 0] = 0.0  # nobody in post or placed at council 0
+    assert same(workforce_pressure(m, np.array([0, 3])), workforce_pressure(m)[[0, 3]])
+    assert workforce_pressure(m, np.zeros(0, dtype=np.intp)).shape == (0,)
+
+
+def test_offer_terms_are_the_same():
+    """The councils' terms of a searcher's choice: simulated and boundary councils, councils with no
+    one in post or vacancies, vacancy rates past the cap of 1 on hearing of a post."""
+    rng = np.random.default_rng(22)
+    n = 60
+    active = np.arange(n) < 45
+    vacancy, perm = rng.uniform(0, 30, n), rng.uniform(0, 200, n)
+    vacancy[::7], perm[::5] = 0.0, 0.0
+    vacancy[3] = 0.5
+    args = (active, rng.uniform(5, 40, n), rng.uniform(5, 40, n), 17.3, -0.12, 1.24, rng.uniform(0, 1, n), vacancy,
+            perm, np.where(rng.uniform(size=n) < 0.3, 0.0, rng.uniform(0, 0.4, n)))
+    for offer_rate in (0.8, 7.0):
+        (a, _), (b, _) = both(kernels.offer_terms, *args, offer_rate)
+        assert same(a, b) and a[2].dtype == bool and a[1].max() <= 1.0
+    assert (a[1] == 1.0).any() and a[2][3] and not a[2][0] and a[2][~active].any() and not a[2][~active].all()
+
+
+def test_outside_hiring_probabilities_are_the_same():
+    """The recruitment arithmetic around its exp: the pull's exponent, and the probability that a
+    vacant post is filled (turnover topped up with the census prior, councils with no one in post,
+    posts of 0, the cap), compiled and numpy, and numpy against the model's own functions."""
+    from sim.phases.recruitment import MAX_FILL, attractiveness, monthly_hires
+
+    m = WorkforceModel(region="london", seed=5).run(months=4)
+    p, c, a = m.p, m.councils, m.councils.n_active
+    c.stocks[:, 1] = 0.0  # nobody in post at council 1
+    exponent_args = (c.reputation[:a], m.log_pay()[:a], c.golden_hello_gbp[:a], p.hire_reputation_weight,
+                     p.hire_pay_weight, m.census_mean_log_pay, p.hire_golden_hello_per_1000gbp)
+    (x, _), (y, _) = both(kernels.attraction_exponent, *exponent_args)
+    assert same(x, y) and same(np.exp(x), attractiveness(m))
+    posts = np.floor(c.vacancy_fte[:a] + 0.5).astype(np.int64)
+    posts[:3] = 0
+    for extra in (m.extra_hire_rate[:a], np.full(a, 0.9)):
+        args = (np.exp(x), c.base_attractiveness[:a], c.hire_identity[:a], m.recorder.leavers_last_12(),
+                m.turnover_prior[:a], c.perm_fte[:a], min(12, m.recorder.rows - 1), c.vacancy_fte[:a],
+                m.fte_ratio[:a], posts, extra, p.hire_per_leaver, p.hire_vacancy_fill_per_month, MAX_FILL)
+        (f, _), (g, _) = both(kernels.fill_probability, *args)
+        expected = np.minimum(MAX_FILL, monthly_hires(m) / m.fte_ratio[:a] / np.maximum(posts, 1) + extra)
+        assert same(f, g) and same(f, expected) and (f <= MAX_FILL).all()
+    assert (f == MAX_FILL).any()
+
+
+def test_exit_hazards_and_search_rates_are_the_same():
+    """The councils' exit hazards and search rates around numpy's exp: overloads (caseloads on either
+    side of the tolerable level), pay against the census, Inadequate councils, the cap at 1, compiled
+    and numpy, and numpy against the formulas as the phases wrote them."""
+    m = WorkforceModel(region="london", seed=6).run(months=3)
+    p, c = m.p, m.councils
+    c.grade[:5] = 3
+    c.caseload[::4] = p.caseload_tolerable + 9.0
+    (x, _), (y, _) = both(kernels.overload_exponent, c.caseload, p.caseload_tolerable, p.exit_overload_per_case,
+                          m.log_pay(), c.base_log_pay, p.exit_pay_elasticity)
+    overload = np.maximum(0.0, c.caseload - p.caseload_tolerable)
+    assert same(x, y) and same(x, p.exit_overload_per_case * overload
+                               - p.exit_pay_elasticity * (m.log_pay() - c.base_log_pay))
+    (s, _), (t, _) = both(kernels.overload_exponent, c.caseload, p.caseload_tolerable, p.search_overload_per_case)
+    assert same(s, t) and same(s, p.search_overload_per_case * overload)
+    for rates in ((p.exit_nq_per_month, p.exit_mid_per_month, p.exit_late_per_month), (0.03, 0.2, 0.5)):
+        (h, _), (g, _) = both(kernels.hazard_rows, c.leave_identity, np.exp(x) * 3, c.grade, 2.0, *rates)
+        council = c.leave_identity * (np.exp(x) * 3)
+        council = np.where(c.grade == 3, council * 2.0, council)
+        assert same(h, g) and same(h, np.minimum(1.0, np.array(rates)[:, None] * council[None, :]))
+    assert (h == 1.0).any() and (h < 1.0).any()
+
+
+def test_agency_cover_is_the_same():
+    """The agency cover councils seek, around numpy's exp: compiled and numpy, and numpy against the
+    phase's agency_target with its caps in FTE and as a share of permanent staff (some councils
+    capped, some at zero cover)."""
+    from sim.phases.agency import agency_target
+
+    m = WorkforceModel(region="london", seed=7).run(months=14)
+    p, c, a = m.p, m.councils, m.councils.n_active
+    c.agency_cap_fte[:4] = [0.0, 2.5, 10.0, 1e4]
+    c.agency_cap_share[4:8] = [0.0, 0.05, 0.1, np.inf]
+    c.agency_base_fte[8] = 0.0
+    c.cases[9] = 0.0
+    year = min(m.tick, 12) / 12
+    staffing, cases, posts = (x * p.agency_gap_cover_weight for x in m.agency_theta)
+    args = (c.agency_base_fte[:a], np.exp(c.agency_drift[:a] * year), staffing, cases, posts, year,
+            c.perm_fte_census[:a], c.perm_fte_year1_change[:a], c.perm_fte[:a], c.cases[:a], c.case_holder_share[:a],
+            c.caseload_norm[:a], c.workload_gap0_fte[:a], c.establishment_fte[:a], c.establishment_census_fte[:a],
+            c.establishment_year1_change[:a], c.agency_cap_fte[:a], c.agency_cap_share[:a])
+    (x, _), (y, _) = both(kernels.agency_cover, *args)
+    expected = np.minimum(agency_target(m), c.agency_cap_fte[:a])
+    capped = np.flatnonzero(np.isfinite(c.agency_cap_share[:a]))
+    expected[capped] = np.minimum(expected[capped], c.agency_cap_share[capped] * c.perm_fte[capped])
+    assert same(x, y) and same(x, expected) and x[0] == 0.0 and x[4] == 0.0 and (x > 0).sum() > a // 2

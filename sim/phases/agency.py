@@ -14,54 +14,38 @@ import numpy as np
 
 from .. import kernels
 from ..build import workload_need_fte
-from ..choice import ration
-from ..workers import AGENCY, PERM, POOL
-from .recruitment import VACANCY_ID_SHIFT, vacancy_ids
+from ..workers import AGENCY, NEVER, POOL
+from .recruitment import VACANCY_ID_SHIFT
 
 if TYPE_CHECKING:
     from ..model import WorkforceModel
 
 
 def _end_placements(m: WorkforceModel) -> None:
-    p, c, w, s, t, rec = m.p, m.councils, m.workers, m.streams, m.tick, m.recorder
-    ending = kernels.status_pick(*w.live("status"), AGENCY, 1 / p.agency_placement_months, t, s.key("agency_end"))
-    if ending.size == 0:
-        return
-    council = w.employer[ending].astype(np.intp)
-    fte = w.fte[ending].astype(float)
-    rec.count("agency_ended", council, fte)
-    v = s.uniform("agency_end_kind", t, ending)
-    m.recount()
-    wants = v < p.agency_convert_prob
-    capacity = np.floor(c.vacancy_fte + 0.5).astype(np.int64)
-    idx = np.flatnonzero(wants)
-    converts = np.zeros(ending.size, dtype=bool)
-    converts[idx[ration(council[idx], v[idx], capacity)]] = True
-    leaves = ~wants & (v < p.agency_convert_prob + p.agency_exit_prob)
-    to_pool = ~converts & ~leaves
-
-    who = ending[converts]
-    rec.count("starters_agency", council[converts], fte[converts])
-    rec.pay("golden_hello_gbp", council[converts], c.golden_hello_gbp[council[converts]])
-    w.edit(who, status=PERM, tenure=0, hired_tick=t)
-    w.release(ending[leaves])
-    w.edit(ending[to_pool], status=POOL, employer=-1, tenure=0)
+    """Placements end at random (on average after ``agency_placement_months``); the worker converts to
+    a permanent post at the council if it has a vacancy for them (by the draw that chose conversion,
+    lowest first), leaves the profession, or returns to the pool (:func:`sim.kernels.end_placements`)."""
+    p, c, w, s, rec = m.p, m.councils, m.workers, m.streams, m.recorder
+    m.recount()  # this month's vacancies (the placements ending are still counted as placed)
+    ending = kernels.end_placements(
+        w.columns(), NEVER, w.used, 1 / p.agency_placement_months, p.agency_convert_prob,
+        p.agency_convert_prob + p.agency_exit_prob, np.floor(c.vacancy_fte + 0.5).astype(np.int64),
+        c.golden_hello_gbp, m.tick, s.key("agency_end"), s.key("agency_end_kind"), rec.flow_row("agency_ended"),
+        rec.flow_row("starters_agency"), rec.spend_row("golden_hello_gbp"))
+    w.note(ending)
 
 
 def _release_surplus(m: WorkforceModel, target: np.ndarray) -> None:
     """End the placements a council no longer wants (its vacancies fell or its cap was lowered)."""
-    c, w, t = m.councils, m.workers, m.tick
+    c, w = m.councils, m.workers
     surplus = np.floor(c.agency_fte[: c.n_active] - target).astype(np.int64)
     if (surplus < 1).all():
         return
-    # only placements at councils with a surplus can end: rank only those
-    placed = kernels.placed_at(*w.live("status", "employer"), AGENCY, surplus >= 1)
-    council = w.employer[placed].astype(np.intp)
-    keep_cap = np.maximum(0, c.agency_count[: c.n_active] - np.maximum(surplus, 0)).astype(np.int64)
-    kept = ration(council, m.streams.uniform("agency_release", t, placed), keep_cap)
-    out = placed[~kept]
-    m.recorder.count("agency_ended", council[~kept], w.fte[out].astype(float))
-    w.edit(out, status=POOL, employer=-1, tenure=0)
+    # only placements at councils with a surplus can end; each keeps the rest, by a draw
+    keep = np.maximum(0, c.agency_count[: c.n_active] - np.maximum(surplus, 0)).astype(np.int64)
+    out = kernels.release_surplus(w.columns(), NEVER, w.used, surplus >= 1, keep, m.tick,
+                                  m.streams.key("agency_release"), m.recorder.flow_row("agency_ended"))
+    w.note(out)
 
 
 def agency_target(m: WorkforceModel) -> np.ndarray:
@@ -89,12 +73,16 @@ def agency_target(m: WorkforceModel) -> np.ndarray:
 
 def place_pool_workers(m: WorkforceModel, pool: np.ndarray, wanted: np.ndarray, rounds: int = 3
                        ) -> tuple[np.ndarray, np.ndarray]:
-    """Match agency workers between placements (``pool``, in priority order) to the posts each council
-    ``wanted``, within commuting reach: a worker takes a post at their home council or a neighbour
-    (the reach table; an assumption, as for permanent moves). Each round, every unplaced worker applies
-    to the council in reach with the most posts still open, and councils take applicants in priority
-    order up to their open posts (:func:`sim.kernels.place_pool`). Returns (placed slots, their councils)."""
-    return kernels.place_pool(pool, m.workers.home, m.reach, wanted[: m.councils.n_active], rounds)
+    """Match agency workers between placements (``pool``, put in a stable random order) to the posts
+    each council ``wanted``, within commuting reach: a worker takes a post at their home council or a
+    neighbour (the reach table; an assumption, as for permanent moves). Each round, every unplaced
+    worker applies to the council in reach with the most posts still open, and councils take
+    applicants in priority order up to their open posts (:func:`sim.kernels.place_pool`). The placed
+    take their posts, recorded as ``agency_placed`` (:func:`sim.kernels.pool_placements`; the caller
+    notes them). Returns (placed slots, posts filled per council)."""
+    w = m.workers
+    return kernels.pool_placements(w.columns(), NEVER, pool, m.tick, m.streams.key("agency_pool_order"), m.reach,
+                                   wanted[: m.councils.n_active], rounds, m.recorder.flow_row("agency_placed"))
 
 
 def agency_phase(m: WorkforceModel) -> None:
@@ -102,34 +90,36 @@ def agency_phase(m: WorkforceModel) -> None:
     a = c.n_active
     _end_placements(m)
     m.recount()
-    # cover sought: the workload gap, within the council's caps (a share cap uses this month's staff)
-    target = np.minimum(agency_target(m), c.agency_cap_fte[:a])
-    share = c.agency_cap_share[:a]
-    capped = np.flatnonzero(np.isfinite(share))
-    if capped.size:
-        target[capped] = np.minimum(target[capped], share[capped] * c.perm_fte[capped])
+    # cover sought: the workload gap (agency_target), within the council's caps (a share cap uses this
+    # month's staff): sim.kernels.agency_cover
+    staffing, cases, posts = (x * p.agency_gap_cover_weight for x in m.agency_theta)
+    year = min(t, 12) / 12
+    target = kernels.agency_cover(
+        c.agency_base_fte[:a], np.exp(c.agency_drift[:a] * year), staffing, cases, posts, year, c.perm_fte_census[:a],
+        c.perm_fte_year1_change[:a], c.perm_fte[:a], c.cases[:a], c.case_holder_share[:a], c.caseload_norm[:a],
+        c.workload_gap0_fte[:a], c.establishment_fte[:a], c.establishment_census_fte[:a],
+        c.establishment_year1_change[:a], c.agency_cap_fte[:a], c.agency_cap_share[:a])
     _release_surplus(m, target)
     m.recount()
 
     # Posts to cover; pool workers, in a stable random order, take posts within reach of their homes.
     wanted = np.maximum(0, np.floor(target - c.agency_fte[:a] + 0.5)).astype(np.int64)
-    pool = w.with_status(POOL)
-    pool = pool[m.agency_work_open(pool, for_placement=True)]
-    pool = pool[np.argsort(s.uniform("agency_pool_order", t, pool), kind="stable")]
-    placed, where = place_pool_workers(m, pool, wanted)
-    w.edit(placed, status=AGENCY, employer=where, tenure=0)
-    rec.count("agency_placed", where, w.fte[placed].astype(float))
+    if m.agency_rules:  # the policies' rules on who may take agency work
+        pool = w.with_status(POOL)
+        pool = pool[m.agency_work_open(pool, for_placement=True)]
+    else:  # (sim.model.WorkforceModel.agency_work_open in one scan)
+        pool = kernels.eligible_pool(w.status, w.pq_months, w.left_perm_tick, w.used, p.agency_min_pq_months,
+                                     p.agency_cooldown_months, t)
+    placed, filled = place_pool_workers(m, pool, wanted)
+    w.note(placed)
 
     # Posts still uncovered (each with a stable id) may be filled by agency workers from outside the
     # region's workforce.
-    filled = np.bincount(where, minlength=a)[:a]
-    council, ids = vacancy_ids(wanted)
-    rest = (ids & ((1 << VACANCY_ID_SHIFT) - 1)) >= filled[council]  # post k of a council is open if k >= filled
-    rest_council, rest_ids = council[rest], ids[rest]
-    outside = rest_council[s.uniform("agency_external", t, rest_ids) < p.agency_external_fill_per_month]
+    outside = kernels.external_cover(wanted, filled, p.agency_external_fill_per_month, VACANCY_ID_SHIFT, t,
+                                     s.key("agency_external"))
     if outside.size:
         new = m.new_workers(outside, status=AGENCY, new_qualifier=False, agency=True)
         rec.count("agency_placed", outside, w.fte[new].astype(float))
 
     # Agency workers between placements drift away.
-    w.release(kernels.status_pick(*w.live("status"), POOL, p.agency_pool_exit_per_month, t, s.key("agency_pool_exit")))
+    w.note(kernels.pool_exits(w.columns(), NEVER, w.used, p.agency_pool_exit_per_month, t, s.key("agency_pool_exit")))

@@ -16,13 +16,28 @@ if TYPE_CHECKING:
     from ..model import WorkforceModel
 
 
-def workforce_pressure(m: WorkforceModel) -> np.ndarray:
+def workforce_pressure(m: WorkforceModel, index: np.ndarray | None = None) -> np.ndarray:
     """A standardised index of strain per simulated council: caseload, agency rate and turnover
-    above typical census levels (0 = a typical council, +1 = about one spread worse)."""
+    above typical census levels (0 = a typical council, +1 = about one spread worse). ``index``:
+    only these councils (a month's inspections, a handful: computed one by one with Python floats,
+    the same IEEE operations in the same order as on the arrays)."""
     c, a = m.councils, m.councils.n_active
-    agency_rate = c.agency_fte[:a] / np.maximum(c.agency_fte[:a] + c.perm_fte[:a], 1e-9)
-    return ((c.caseload[:a] - 16.5) / 3.0 + (agency_rate - 0.16) / 0.10
-            + (m.turnover_estimate() - 0.15) / 0.08) / 3.0
+    if index is None:
+        agency_rate = c.agency_fte[:a] / np.maximum(c.agency_fte[:a] + c.perm_fte[:a], 1e-9)
+        return ((c.caseload[:a] - 16.5) / 3.0 + (agency_rate - 0.16) / 0.10
+                + (m.turnover_estimate() - 0.15) / 0.08) / 3.0
+    index = np.asarray(index, dtype=np.intp)
+    leavers_12, prior = m.recorder.leavers_last_12()[index].tolist(), m.turnover_prior[index].tolist()
+    months = min(12, m.recorder.rows - 1)
+    out = []
+    for i, leavers, before in zip(index.tolist(), leavers_12, prior, strict=True):
+        perm, agency, caseload = float(c.perm_fte[i]), float(c.agency_fte[i]), float(c.caseload[i])
+        leavers = leavers + before * perm * (12 - months) / 12  # as WorkforceModel.turnover_estimate
+        turnover = leavers / (perm if perm >= 1e-9 or perm != perm else 1e-9) if perm > 0 else before
+        total = agency + perm
+        agency_rate = agency / (total if total >= 1e-9 or total != total else 1e-9)
+        out.append(((caseload - 16.5) / 3.0 + (agency_rate - 0.16) / 0.10 + (turnover - 0.15) / 0.08) / 3.0)
+    return np.array(out, dtype=float)
 
 
 def update_establishment(m: WorkforceModel) -> None:
@@ -74,7 +89,7 @@ def councils_phase(m: WorkforceModel) -> None:
                                    & ~m.inspection_hold[:a])
     if inspected.size:
         v = m.streams.uniform("inspection_outcome", m.tick, inspected)
-        grade = next_grades(process, c.grade[inspected], workforce_pressure(m)[inspected],
+        grade = next_grades(process, c.grade[inspected], workforce_pressure(m, inspected),
                             p.inspection_pressure_weight, v)
         apply_judgement(m, inspected, grade)
     phase_in_judgements(m)

@@ -23,12 +23,12 @@ def hazard_table(m: WorkforceModel) -> np.ndarray:
     ``exit_pay_elasticity`` x 10% fewer people out of the profession (the outside option, what a
     social worker earns elsewhere, is taken as unchanged by one council's policy)."""
     p, c = m.p, m.councils
-    overload = np.maximum(0.0, c.caseload - p.caseload_tolerable)
-    council = c.leave_identity * np.exp(p.exit_overload_per_case * overload
-                                        - p.exit_pay_elasticity * (m.log_pay() - c.base_log_pay))
-    council = np.where(c.grade == 3, council * p.exit_inadequate_multiplier, council)
-    base = np.array([p.exit_nq_per_month, p.exit_mid_per_month, p.exit_late_per_month])
-    return np.minimum(1.0, base[:, None] * council[None, :])
+    # c.leave_identity x exp(exit_overload_per_case x max(0, caseload - caseload_tolerable)
+    #                        - exit_pay_elasticity x (log pay - census log pay)), x the Inadequate multiplier
+    factor = np.exp(kernels.overload_exponent(c.caseload, p.caseload_tolerable, p.exit_overload_per_case, m.log_pay(),
+                                              c.base_log_pay, p.exit_pay_elasticity))
+    return kernels.hazard_rows(c.leave_identity, factor, c.grade, p.exit_inadequate_multiplier, p.exit_nq_per_month,
+                               p.exit_mid_per_month, p.exit_late_per_month)
 
 
 def exits_phase(m: WorkforceModel) -> None:

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import kernels
-from ..choice import logit_choice, ration
-from ..workers import POOL
+from ..choice import logit_choice
+from ..workers import NEVER
 
 if TYPE_CHECKING:
     from ..model import WorkforceModel
@@ -37,9 +37,12 @@ def search_rate_table(m: WorkforceModel) -> np.ndarray:
     caseloads, which change at every recount, and on the leaving identity, which fades every month
     after the first year, so it is computed anew at each call."""
     p, c = m.p, m.councils
-    overload = np.maximum(0.0, c.caseload - p.caseload_tolerable)
-    row = p.search_rate_per_month * c.leave_identity * np.exp(p.search_overload_per_case * overload)
-    return np.broadcast_to(row, (c.n, c.n))
+    # exp(search_overload_per_case x max(0, caseload - caseload_tolerable))
+    factor = np.exp(kernels.overload_exponent(c.caseload, p.caseload_tolerable, p.search_overload_per_case))
+    row = p.search_rate_per_month * c.leave_identity * factor
+    table = np.ndarray((c.n, c.n), dtype=row.dtype, buffer=row, strides=(0, row.itemsize))  # np.broadcast_to
+    table.flags.writeable = False
+    return table
 
 
 def option_utilities(m: WorkforceModel, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -50,15 +53,15 @@ def option_utilities(m: WorkforceModel, slots: np.ndarray) -> tuple[np.ndarray, 
         (utility, available, option): ``option[i, k]`` is the council of column k + 1 (a council in
         reach of the searcher's home).
     """
-    p, c, w = m.p, m.councils, m.workers
-    council_term = (-p.b_caseload_per_case * (c.current_caseload() - m.reference_caseload)
-                    + p.b_ofsted * c.reputation)
+    p, w = m.p, m.workers
+    council_term = m.council_term()  # caseload and reputation
     employer = w.employer[slots].astype(np.intp)
     utility, available, option = kernels.option_table(
         slots, w.employer, w.home_zone, w.taste_pay, m.reach_zone, m.log_pay(), m.log_pay(with_golden_hello=True),
-        council_term, m.dist_zone, m.offer_probability(), m.has_vacancy(), m.pending_payment_share(slots, employer),
-        m.agency_work_open(slots), p.b_pay, p.b_commute_per_km, p.switching_cost, float(np.log(p.agency_pay_premium)),
-        p.agency_constant, p.b_ofsted * 0.5, m.tick, m.streams.key("offer"))
+        council_term, m.dist_zone, m.offer_probability(), m.has_vacancy(),
+        m.pending_payment_share(slots, employer), m.agency_work_open(slots), p.b_pay, p.b_commute_per_km,
+        p.switching_cost, float(np.log(p.agency_pay_premium)), p.agency_constant, p.b_ofsted * 0.5, m.tick,
+        m.streams.key("offer"))
     open_post = available[:, 1:-1]  # a view: the rules below close posts in place
     for rule in m.move_rules:  # e.g. a no-poaching agreement between signatory councils
         open_post &= rule(m, slots, employer, option)
@@ -77,34 +80,19 @@ def moves_phase(m: WorkforceModel) -> None:
         return
     utility, available, option = option_utilities(m, slots)
     pick = logit_choice(utility, available, s.uniform("choice", t, slots))
-    origin = w.employer[slots].astype(np.intp)
-    fte = w.fte[slots].astype(float)
-    agency_col = utility.shape[1] - 1
 
-    # Movers to another council, rationed by the destination's vacancies.
-    to_council = (pick > 0) & (pick < agency_col)
-    idx = np.flatnonzero(to_council)
-    dest = option[idx, pick[idx] - 1]  # the council each of them picked
+    # Movers to another council, rationed by the destination's vacancies (or a boundary council's
+    # places); into agency work, the agency pool (sim.kernels.move_outcomes records the flows).
     capacity = np.floor(np.where(c.active, c.vacancy_fte + 0.5, c.boundary_credit)).astype(np.int64)
-    ok = ration(dest, s.uniform("priority", t, slots[idx]), capacity)
-    idx, d = idx[ok], dest[ok]
-    inside = c.active[d]
-    c.boundary_credit -= np.bincount(d[~inside], minlength=c.n)
-    mv, o, f = slots[idx], origin[idx], fte[idx]
+    mv, o, d, f, inside, who = kernels.move_outcomes(
+        pick, slots, option, w.employer, w.fte, c.active, capacity, c.golden_hello_gbp, t, s.key("priority"),
+        c.boundary_credit, rec.flow_row("leavers_council"), rec.flow_row("leavers_outside_region"),
+        rec.flow_row("starters_council"), rec.spend_row("golden_hello_gbp"), rec.flow_row("leavers_agency"))
     rec.moves(o, d, f)
-    rec.count("leavers_council", o[inside], f[inside])
-    rec.count("leavers_outside_region", o[~inside], f[~inside])
-    rec.count("starters_council", d[inside], f[inside])
-    rec.pay("golden_hello_gbp", d[inside], c.golden_hello_gbp[d[inside]])
     m.on_permanent_exit(mv)
-    w.edit(mv[inside], employer=d[inside], tenure=0, hired_tick=t)
-    w.left_perm_tick[mv] = t
-    w.release(mv[~inside])
-
-    # Into agency work: the worker joins the agency pool.
-    ag = np.flatnonzero(pick == agency_col)
-    if ag.size:
-        who = slots[ag]
-        rec.count("leavers_agency", origin[ag], fte[ag])
+    kernels.settle_moves(w.columns(), NEVER, mv, d, inside, t)
+    w.note(mv)
+    if who.size:
         m.on_permanent_exit(who)
-        w.edit(who, status=POOL, employer=-1, left_perm_tick=t, tenure=0)
+        kernels.to_pool(w.columns(), NEVER, who, left_tick=t)
+        w.note(who)

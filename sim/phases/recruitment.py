@@ -48,7 +48,7 @@ def attractiveness(m: WorkforceModel) -> np.ndarray:
     p, c, a = m.p, m.councils, m.councils.n_active
     log_pay = m.log_pay()[:a]
     return np.exp(p.hire_reputation_weight * (c.reputation[:a] - 0.5)
-                  + p.hire_pay_weight * (log_pay - c.base_log_pay[:a].mean())
+                  + p.hire_pay_weight * (log_pay - m.census_mean_log_pay)  # c.base_log_pay[:a].mean()
                   + p.hire_golden_hello_per_1000gbp * c.golden_hello_gbp[:a] / 1000)
 
 
@@ -56,9 +56,9 @@ def monthly_hires(m: WorkforceModel) -> np.ndarray:
     """Expected outside hires (FTE) this month per simulated council, before the cap at its vacancies."""
     p, c, a = m.p, m.councils, m.councils.n_active
     leavers_a_month = m.turnover_estimate() * c.perm_fte[:a] / 12
-    pull = attractiveness(m) / np.maximum(c.base_attractiveness[:a], 1e-12)
-    return c.hire_identity[:a] * pull * np.exp(c.judgement_hires_log[:a]) * (
-        p.hire_per_leaver * leavers_a_month + p.hire_vacancy_fill_per_month * c.vacancy_fte[:a])
+    pull = attractiveness(m) * np.exp(c.judgement_hires_log[:a]) / np.maximum(c.base_attractiveness[:a], 1e-12)
+    return c.hire_identity[:a] * pull * (p.hire_per_leaver * leavers_a_month
+                                         + p.hire_vacancy_fill_per_month * c.vacancy_fte[:a])
 
 
 def recruitment_phase(m: WorkforceModel) -> None:
@@ -68,8 +68,16 @@ def recruitment_phase(m: WorkforceModel) -> None:
     posts = np.floor(c.vacancy_fte[:a] + 0.5).astype(np.int64)
     if not (posts > 0).any():
         return
-    people = monthly_hires(m) / m.fte_ratio[:a]  # the hires are in FTE; each new worker brings the council's FTE ratio
-    p_fill = np.minimum(MAX_FILL, people / np.maximum(posts, 1) + m.extra_hire_rate[:a])
+    # monthly_hires(m) / m.fte_ratio[:a] people (the hires are in FTE; each new worker brings the
+    # council's FTE ratio) over the posts, plus policies' extra hiring: sim.kernels.fill_probability
+    pull = np.exp(kernels.attraction_exponent(c.reputation[:a], m.log_pay()[:a], c.golden_hello_gbp[:a],
+                                              p.hire_reputation_weight, p.hire_pay_weight, m.census_mean_log_pay,
+                                              p.hire_golden_hello_per_1000gbp))  # attractiveness(m)
+    pull *= np.exp(c.judgement_hires_log[:a])  # an Inadequate judgement's recruitment drive (sim.ofsted)
+    p_fill = kernels.fill_probability(pull, c.base_attractiveness[:a], c.hire_identity[:a], rec.leavers_last_12(),
+                                      m.turnover_prior[:a], c.perm_fte[:a], min(12, rec.rows - 1), c.vacancy_fte[:a],
+                                      m.fte_ratio[:a], posts, m.extra_hire_rate[:a], p.hire_per_leaver,
+                                      p.hire_vacancy_fill_per_month, MAX_FILL)
     nq_share = p.nq_share_of_hires_september * NQ_SEASON.get(m.calendar_month, NQ_OTHER_MONTHS)
     # each vacant post (stable id: vacancy_ids) is filled with probability p_fill, by a new qualifier
     # with probability p_fill x nq_share (one draw of stream "hire" per post)
