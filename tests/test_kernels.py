@@ -718,8 +718,10 @@ def test_outside_hiring_probabilities_are_the_same():
     assert same(x, y) and same(np.exp(x), attractiveness(m))
     posts = np.floor(c.vacancy_fte[:a] + 0.5).astype(np.int64)
     posts[:3] = 0
+    c.judgement_hires_log[4:6] = 0.12  # two councils in an Inadequate judgement's recruitment drive
+    pull = np.exp(x) * np.exp(c.judgement_hires_log[:a])  # as the recruitment phase
     for extra in (m.extra_hire_rate[:a], np.full(a, 0.9)):
-        args = (np.exp(x), c.base_attractiveness[:a], c.hire_identity[:a], m.recorder.leavers_last_12(),
+        args = (pull, c.base_attractiveness[:a], c.hire_identity[:a], m.recorder.leavers_last_12(),
                 m.turnover_prior[:a], c.perm_fte[:a], min(12, m.recorder.rows - 1), c.vacancy_fte[:a],
                 m.fte_ratio[:a], posts, extra, p.hire_per_leaver, p.hire_vacancy_fill_per_month, MAX_FILL)
         (f, _), (g, _) = both(kernels.fill_probability, *args)
