@@ -79,6 +79,16 @@ class InspectionProcess:
 
 
 @lru_cache(maxsize=2)
+def event_study(path: str | None = None) -> pd.DataFrame:
+    """The event study's pooled effects over census years 0-3 after a judgement (main sample), indexed
+    by (event, measure): estimate, se, ci_low, ci_high, n_events, treated_mean_at_minus1."""
+    folder = seeds_dir() if path is None else __import__("pathlib").Path(path)
+    e = pd.read_csv(folder / "ofsted_event_study.csv")
+    e = e[(e["sample"] == "incl_first_ilacs") & (e.spec == "pooled") & (e.event_time == "0..3")]
+    return e.set_index(["event", "measure"])
+
+
+@lru_cache(maxsize=2)
 def inspection_process(path: str | None = None) -> InspectionProcess:
     """Read the estimates (from the seeds folder unless ``path`` names another)."""
     folder = seeds_dir() if path is None else __import__("pathlib").Path(path)
@@ -95,9 +105,7 @@ def inspection_process(path: str | None = None) -> InspectionProcess:
 
     logit_worse, logit_better = (intercepts("grade_rule_logit_worse", GRADES[-1]),
                                  intercepts("grade_rule_logit_better", GRADES[0]))
-    e = pd.read_csv(folder / "ofsted_event_study.csv")
-    e = e[(e["sample"] == "incl_first_ilacs") & (e.spec == "pooled") & (e.event_time == "0..3")]
-    e = e.set_index(["event", "measure"])
+    e = event_study(str(folder))
     est = e.estimate
 
     def log_hires(event: str) -> float:
@@ -178,8 +186,8 @@ def apply_judgement(m, index: np.ndarray, new_grade: np.ndarray) -> None:
 
 def phase_in_judgements(m) -> None:
     """Move each council's carried judgement effect a step toward its target (at most the entry effect
-    over ``JUDGEMENT_PHASE_IN_MONTHS`` a month), scaling funded posts and agency cover by the step (the hiring effect is read
-    by :func:`sim.phases.recruitment.monthly_hires`)."""
+    over ``JUDGEMENT_PHASE_IN_MONTHS`` a month), scaling funded posts and agency cover by the step (the
+    hiring effect is read by :func:`sim.phases.recruitment.monthly_hires`)."""
     c, eff, k = m.councils, m.inspections.effects, m.p.judgement_effects
     for carried, target, column, up, months in (
             (c.judgement_posts_log, c.judgement_posts_target, c.establishment_fte, "establishment_to_inadequate",
@@ -199,5 +207,6 @@ def phase_in_judgements(m) -> None:
         carried += step
 
 
-__all__ = ["INADEQUATE", "INSPECTION_PAUSE", "InspectionProcess", "apply_judgement", "inspection_process",
+__all__ = ["INADEQUATE", "INSPECTION_PAUSE", "InspectionProcess", "apply_judgement", "event_study",
+           "inspection_process",
            "grade_probabilities", "next_grades", "pause_months", "paused", "phase_in_judgements"]

@@ -25,16 +25,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from sim.data import CENSUS_YEARS, GRADES
 from sim.model import WorkforceModel
+from sim.ofsted import event_study
 from sim.policies.supply import OfstedJudgement
 
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 MONTHS = 36
 N_COUNCILS = 20
 MEASURES = {  # model measure: (census measure in the event study, label)
@@ -51,10 +50,8 @@ EVENTS = {"to_inadequate": ("Inadequate", ("Good", "Requires improvement")),
 
 
 def census_effects() -> pd.DataFrame:
-    """The event study's pooled effects over census years 0-3 (main sample)."""
-    e = pd.read_csv(SEEDS / "ofsted_event_study.csv")
-    e = e[(e["sample"] == "incl_first_ilacs") & (e.spec == "pooled") & (e.event_time == "0..3")]
-    return e.set_index(["event", "measure"])[["estimate", "se", "ci_low", "ci_high", "n_events"]]
+    """The event study's pooled effects over census years 0-3 (main sample): what the model reads."""
+    return event_study()[["estimate", "se", "ci_low", "ci_high", "n_events"]]
 
 
 def pick_councils(base_year: int, from_grades: tuple[str, ...], seed: int = 5) -> list[str]:

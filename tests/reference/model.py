@@ -190,10 +190,11 @@ class ReferenceModel(mesa.Model):
         pressure = self._pressure()
         process = self.inspections
         date = f"{self.base_year + (8 + self.tick) // 12}-{(8 + self.tick) % 12 + 1:02d}"
-        if paused(date):  # the 2020-21 pause: nobody inspected, the clock since the last judgement stops
-            for i in range(a):
+        inspecting = not paused(date)  # the 2020-21 pause: nobody inspected, the clock stops
+        for i in range(a):
+            if not inspecting:
                 c.grade_tick[i] += 1
-        for i in range(a if not paused(date) else 0):
+                continue
             g = int(c.grade[i])
             t = max(self.tick - int(c.grade_tick[i]), 0)
             k, lam = process.shape[g], process.scale_months[g]
