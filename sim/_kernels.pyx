@@ -589,7 +589,7 @@ def option_table(const int64_t[::1] slots, const int16_t[::1] employer, const in
                  const double[::1] offer_log_pay, const double[::1] council_term, const double[:, ::1] dist_km,
                  const double[::1] offer_probability, const uint8_t[::1] has_vacancy, const double[::1] pending,
                  const uint8_t[::1] agency_ok, double b_pay, double b_commute, double switching_cost,
-                 double log_agency_premium, double agency_constant, double ofsted_half, int64_t tick,
+                 const double[::1] agency_log_pay, double agency_constant, double ofsted_half, int64_t tick,
                  uint64_t offer_key, double[:, ::1] utility, uint8_t[:, ::1] available, int64_t[:, ::1] option):
     """Utilities and availability of [stay, each council in reach, agency] for each searcher. The
     draws of whether each searcher heard of each post are made first, for a block of searchers at a
@@ -638,7 +638,7 @@ def option_table(const int64_t[::1] slots, const int16_t[::1] employer, const in
                     utility[i, j + 1] = (b * offer_log_pay[o] + council_term[o] - b_commute * dist_km[h, o]
                                          - switching_cost)
                     q += 1
-                utility[i, width + 1] = (b * (log_pay[e] + log_agency_premium) + agency_constant + ofsted_half
+                utility[i, width + 1] = (b * agency_log_pay[e] + agency_constant + ofsted_half
                                          - switching_cost)
                 available[i, width + 1] = agency_ok[i]
             first = stop
@@ -1916,18 +1916,17 @@ def offer_terms(const uint8_t[::1] active, const double[::1] caseload, const dou
     return term_arr, prob_arr, has_arr.view(bool)
 
 
-def attraction_exponent(const double[::1] reputation, const double[::1] log_pay, const double[::1] golden_hello,
-                        double w_reputation, double w_pay, double mean_log_pay, double w_golden_hello):
+def attraction_exponent(const double[::1] reputation, const double[::1] log_pay, double w_reputation, double w_pay,
+                        double mean_log_pay):
     """The exponent of the councils' pull on outside recruits (see sim.kernels)."""
     cdef Py_ssize_t c, n = reputation.shape[0]
-    if log_pay.shape[0] < n or golden_hello.shape[0] < n:
+    if log_pay.shape[0] < n:
         raise IndexError("council tables shorter than the councils")
     out_arr = np.empty(n)
     cdef double[::1] out = out_arr
     with nogil:
         for c in range(n):
-            out[c] = (w_reputation * (reputation[c] - 0.5) + w_pay * (log_pay[c] - mean_log_pay)
-                      + w_golden_hello * golden_hello[c] / 1000)
+            out[c] = w_reputation * (reputation[c] - 0.5) + w_pay * (log_pay[c] - mean_log_pay)
     return out_arr
 
 

@@ -273,14 +273,15 @@ def ration(destination: np.ndarray, priority: np.ndarray, capacity: np.ndarray) 
 def option_table(slots: np.ndarray, employer: np.ndarray, home: np.ndarray, taste: np.ndarray, reach: np.ndarray,
                  log_pay: np.ndarray, offer_log_pay: np.ndarray, council_term: np.ndarray, dist_km: np.ndarray,
                  offer_probability: np.ndarray, has_vacancy: np.ndarray, pending: np.ndarray, agency_ok: np.ndarray,
-                 b_pay: float, b_commute: float, switching_cost: float, log_agency_premium: float,
+                 b_pay: float, b_commute: float, switching_cost: float, agency_log_pay: np.ndarray,
                  agency_constant: float, ofsted_half: float, tick: int, offer_key: np.uint64
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The options of searchers ``slots`` (columns: stay, each council in reach of home, agency work).
     ``home`` and the rows of ``reach`` and ``dist_km`` are home zones (council x K + point: see
     :mod:`sim.geography`), so the commute in km is from the worker's own point to each council.
     Computed: their utilities (pay weighted by taste, caseload and reputation in ``council_term``, commute,
-    switching cost, a pending retention payment ``pending``), whether each is open (a post is open if
+    switching cost, a pending retention payment ``pending``; agency work pays ``agency_log_pay`` of the
+    employer's area, a market rate: see :meth:`sim.model.WorkforceModel.agency_log_pay`), whether each is open (a post is open if
     the council has a vacancy, is not the employer, and the searcher heard of it, with
     ``offer_probability``), and the council of each reach column (padding columns point at 0).
 
@@ -292,7 +293,7 @@ def option_table(slots: np.ndarray, employer: np.ndarray, home: np.ndarray, tast
         _compiled.option_table(np.ascontiguousarray(slots, dtype=np.int64), employer, home, taste, reach, log_pay,
                                offer_log_pay, council_term, dist_km, offer_probability, has_vacancy.view(np.uint8),
                                pending, agency_ok.view(np.uint8), b_pay, b_commute, switching_cost,
-                               log_agency_premium, agency_constant, ofsted_half, tick, offer_key, utility,
+                               agency_log_pay, agency_constant, ofsted_half, tick, offer_key, utility,
                                available, option)
         return utility, available.view(bool), option
     e, h = employer[slots].astype(np.intp), home[slots].astype(np.intp)
@@ -304,7 +305,7 @@ def option_table(slots: np.ndarray, employer: np.ndarray, home: np.ndarray, tast
     stay = b * log_pay[e] + council_term[e] - b_commute * dist_km[h, e] + b * pending
     offers = (b[:, None] * offer_log_pay[option] + council_term[option] - b_commute * dist_km[h[:, None], option]
               - switching_cost)
-    agency = b * (log_pay[e] + log_agency_premium) + agency_constant + ofsted_half - switching_cost
+    agency = b * agency_log_pay[e] + agency_constant + ofsted_half - switching_cost
     utility = np.column_stack([stay, offers, agency])
     available = np.column_stack([np.ones(n, dtype=bool), open_post, agency_ok])
     return utility, available, option
@@ -756,16 +757,14 @@ def offer_terms(active: np.ndarray, caseload: np.ndarray, fixed_caseload: np.nda
     return term, probability, np.where(active, vacancy_fte >= 0.5, fixed_vacancy_rate > 0)
 
 
-def attraction_exponent(reputation: np.ndarray, log_pay: np.ndarray, golden_hello: np.ndarray, w_reputation: float,
-                        w_pay: float, mean_log_pay: float, w_golden_hello: float) -> np.ndarray:
+def attraction_exponent(reputation: np.ndarray, log_pay: np.ndarray, w_reputation: float, w_pay: float,
+                        mean_log_pay: float) -> np.ndarray:
     """The exponent of the councils' pull on outside recruits (its exp is
-    :func:`sim.phases.recruitment.attractiveness`): reputation, log pay against the region's mean at
-    the census, golden hello per 1,000 GBP."""
+    :func:`sim.phases.recruitment.attractiveness`): reputation, and log pay (incentives and half the
+    golden hello included) against the region's mean at the census."""
     if _use_compiled:
-        return _compiled.attraction_exponent(reputation, log_pay, golden_hello, w_reputation, w_pay, mean_log_pay,
-                                             w_golden_hello)
-    return (w_reputation * (reputation - 0.5) + w_pay * (log_pay - mean_log_pay)
-            + w_golden_hello * golden_hello / 1000)
+        return _compiled.attraction_exponent(reputation, log_pay, w_reputation, w_pay, mean_log_pay)
+    return w_reputation * (reputation - 0.5) + w_pay * (log_pay - mean_log_pay)
 
 
 def fill_probability(pull_now: np.ndarray, pull_census: np.ndarray, hire_identity: np.ndarray, leavers_12: np.ndarray,

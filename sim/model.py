@@ -219,6 +219,18 @@ class WorkforceModel(mesa.Model):
             self._cache[key] = np.log(np.maximum(total, 1.0))
         return self._cache[key]
 
+    def agency_log_pay(self) -> np.ndarray:
+        """Log of what agency work pays a worker of each council: the local agency rate at the start
+        (the council's pay then, times ``agency_pay_premium``), moved since by the simulated market's
+        mean change in pay. A council's own rise leaves its staff's agency alternative where it was
+        (moved by 1/n of the rise in a market of n councils); a national award moves it as much as
+        permanent pay. Assumption: agency rates are set in the market, not by one council."""
+        if "agency_log_pay" not in self._cache:
+            c, a = self.councils, self.councils.n_active
+            change = float(np.mean(self.log_pay()[:a] - c.base_log_pay[:a])) if a else 0.0
+            self._cache["agency_log_pay"] = c.base_log_pay + (change + float(np.log(self.p.agency_pay_premium)))
+        return self._cache["agency_log_pay"]
+
     def _offer_terms(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(council_term, offer_probability, has_vacancy) now, in one compiled pass (sim.kernels.offer_terms)."""
         c, p = self.councils, self.p

@@ -123,10 +123,11 @@ SPECS: dict[str, Spec] = {
                                    "reputation above its census value", "census event study: starters / in post "
                                    "+0.6 points (se 1.1) after an Outstanding judgement, +2.4 (1.2) after "
                                    "Inadequate: no clear effect (docs/ofsted_process.md)"),
-    "hire_pay_weight": Spec(2.0, 0, 50, "log-change in hiring chance per unit log pay above the "
-                            "region's mean", "assumption"),
-    "hire_golden_hello_per_1000gbp": Spec(0.04, 0, 2, "log-change in hiring chance per GBP 1,000 of "
-                                          "golden hello", "assumption"),
+    "hire_pay_weight": Spec(0.75, 0, 50, "log-change in hiring chance per unit log pay (incentives and half "
+                            "a golden hello included) above the region's mean",
+                            "external: Manning's steady-state rule, recruitment elasticity = - separation "
+                            "elasticity (Manning 2003), at the model's separation elasticities "
+                            "(experiments/validation/pay_elasticities.py --pin-hire-pay-weight)"),
     # --- agency ------------------------------------------------------------------------------
     "agency_placement_months": Spec(6.0, 1, 60, "mean length of an agency placement", "assumption"),
     "agency_convert_prob": Spec(0.06, 0, 1, "chance a placement ends in a permanent post at that "

@@ -120,6 +120,31 @@ def test_pay_enters_the_decision_to_leave_the_profession():
     assert abs(without) < abs(with_) / 3, (with_, without)
 
 
+def test_a_council_that_pays_more_loses_fewer_staff_to_agency_work():
+    """Agency work pays the market's rate, not a premium on the worker's own council's pay: Bexley +20%
+    cuts its leavers into agency work (12 months, 20 paired seeds pooled: -10% measured, about
+    b_pay x ln 1.2 = 0.19 off the agency option's utility against staying, less the agency share of
+    choices). Under the old rule (agency pay = premium x own pay: the rise lifts staying and agency
+    work alike) the same rise leaves agency exits where they were or raises them (+6% measured: other
+    councils' posts lose their pull, so agency gains a share), so the two differ by at least 8 points."""
+    def change(own_pay_rule: bool) -> float:
+        total = {}
+        for pct in (0, 20):
+            total[pct] = 0.0
+            for seed in range(20):
+                m = WorkforceModel(region="bexley_cluster", seed=seed, months=12,
+                                   policies=[PayUplift(councils=["Bexley"], pct=pct, start="2024-10")] if pct else [])
+                if own_pay_rule:
+                    m.agency_log_pay = lambda m=m: m.log_pay() + np.log(m.p.agency_pay_premium)
+                cm = m.run(months=12).results.council_months
+                total[pct] += cm[(cm.council == "Bexley") & (cm.tick >= 1)].leavers_agency_fte.sum()
+        return total[20] / total[0] - 1
+
+    market, own = change(False), change(True)
+    assert market < -0.04, market
+    assert own - market > 0.08, (market, own)
+
+
 def test_hiring_follows_leavers_even_with_few_vacancies():
     """Councils with vacancy rates under 8% at the 2023 census hired about 16% of their staff a year;
     the model keeps their hiring at least half of that. And hires follow leavers: when Leeds's staff

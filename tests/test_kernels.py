@@ -220,10 +220,18 @@ def test_choices_and_rationing_are_the_same(model):
     args = (slots, w.employer, w.home_zone, w.taste_pay, m.reach_zone, m.log_pay(), m.log_pay(True), council_term,
             m.dist_zone,
             np.full(c.n, 0.6), np.arange(c.n) % 3 > 0, np.linspace(0, 0.1, slots.size), slots % 2 == 0,
-            m.p.b_pay, m.p.b_commute_per_km, m.p.switching_cost, 0.2, -1.0, 0.3, 6, np.uint64(11))
+            m.p.b_pay, m.p.b_commute_per_km, m.p.switching_cost, m.log_pay() + np.linspace(0.1, 0.3, c.n), -1.0, 0.3,
+            6, np.uint64(11))
     (a, _), (b, _) = both(kernels.option_table, *args)
     assert same(a, b)
     utility, available, option = a
+    # agency work pays the market's rate of the employer's area: an employer's own rise leaves it be
+    risen = list(args)
+    risen[5] = m.log_pay() + 0.05
+    for numpy_only in (False, True):
+        with kernels.numpy_only(numpy_only):
+            again = kernels.option_table(*risen)[0]
+        assert np.array_equal(again[:, -1], utility[:, -1]) and (again[:, 0] > utility[:, 0]).all()
     assert available[:, 1:-1].any() and not available[:, 1:-1].all()
     u = kernels.uniform(slots, 6, np.uint64(12))
     (pa, _), (pb, _) = both(kernels.logit_choice, utility, available, u)
@@ -558,7 +566,7 @@ def test_moves_are_the_same(model):
     utility, available, option = kernels.option_table(
         slots, w.employer, w.home_zone, w.taste_pay, m.reach_zone, m.log_pay(), m.log_pay(True), council_term,
         m.dist_zone, np.full(n, 0.6), np.ones(n, dtype=bool), np.zeros(slots.size), slots % 3 == 0,
-        m.p.b_pay, m.p.b_commute_per_km, m.p.switching_cost, 0.2, -1.0, 0.3, 6, np.uint64(11))
+        m.p.b_pay, m.p.b_commute_per_km, m.p.switching_cost, m.log_pay() + 0.2, -1.0, 0.3, 6, np.uint64(11))
     utility[:, 1:] += 2.5  # plenty of movers, some into agency work
     pick = kernels.logit_choice(utility, available, kernels.uniform(slots, 6, np.uint64(12)))
     capacity = rng.integers(0, 4, n)
@@ -712,8 +720,8 @@ def test_outside_hiring_probabilities_are_the_same():
     m = WorkforceModel(region="london", seed=5).run(months=4)
     p, c, a = m.p, m.councils, m.councils.n_active
     c.stocks[:, 1] = 0.0  # nobody in post at council 1
-    exponent_args = (c.reputation[:a], m.log_pay()[:a], c.golden_hello_gbp[:a], p.hire_reputation_weight,
-                     p.hire_pay_weight, m.census_mean_log_pay, p.hire_golden_hello_per_1000gbp)
+    exponent_args = (c.reputation[:a], m.log_pay(with_golden_hello=True)[:a], p.hire_reputation_weight,
+                     p.hire_pay_weight, m.census_mean_log_pay)
     (x, _), (y, _) = both(kernels.attraction_exponent, *exponent_args)
     assert same(x, y) and same(np.exp(x), attractiveness(m))
     posts = np.floor(c.vacancy_fte[:a] + 0.5).astype(np.int64)

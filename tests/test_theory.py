@@ -110,6 +110,8 @@ def test_job_ladder_matches_burdett_mortensen():
     n_levels = a
     c.pay_gbp[:a] = 30_000 * 1.03 ** np.arange(a)  # council j pays the j-th level
     c.pay_gbp[a:] = 1.0  # boundary councils: never chosen
+    m._cache.clear()
+    c.base_log_pay[:] = m.log_pay()  # this pay structure is the market's: agency work pays what a post does
     c.establishment_fte[:a] *= 100
     m.reach = np.tile(np.arange(c.n), (c.n, 1))  # complete graph
     m.reach_zone = np.repeat(m.reach, m.zones_per_council, axis=0)  # (searchers look up reach by home zone)

@@ -70,7 +70,8 @@ STORIES = [
           "The census does not record where leavers go, so the poaching itself (leavers to named "
           "neighbours) cannot be checked; nor can 'newly qualified workers leave after two years' (no "
           "leavers by experience by council). The size of a pay rise's pull on recruits rests on "
-          "hire_pay_weight and hire_golden_hello_per_1000gbp, assumptions no census moment pins.",
+          "hire_pay_weight, which no census moment pins: it is set by Manning's rule (recruits won equal "
+          "leavers kept), not measured.",
           tests="`test_bexley_loses_staff_to_neighbours_because_they_pay_more` (losses to other councils rise "
                 "when the neighbours pay more; not with b_pay = 0); `test_bexley_pays_more_keeps_more_of_its_staff_"
                 "and_spends_less_on_agency` (no neighbour's turnover moves more than 1.5 points); "
@@ -89,10 +90,11 @@ STORIES = [
           "kent_cluster", "Kent", 2021, 3,
           "kent_baseline.toml", "kent_recruitment.toml",
           "The report predates the census; the check asks only whether Kent stays above 10% agency "
-          "in 2022-2024, with its Outstanding judgement of July 2022 replayed. The golden hello's effect "
-          "rests on an uncalibrated assumption (hire_golden_hello_per_1000gbp).",
+          "in 2022-2024, with its Outstanding judgement of July 2022 replayed. The golden hello is valued "
+          "as pay (half of it a year for two years, assumption); its pull on recruits rests on "
+          "hire_pay_weight, set by Manning's rule, not measured.",
           tests="`test_kent_golden_hellos_draw_more_starters_only_through_their_pull_on_recruits` (not with the "
-                "golden hello's pull and b_pay at 0); `test_kent_package_draws_starters_but_misses_the_agency_target` "
+                "hire_pay_weight and b_pay at 0); `test_kent_package_draws_starters_but_misses_the_agency_target` "
                 "(no agency cap: the 10% target is the model's to reach or miss)."),
     Story("bromley", "Bromley: referrals doubling, a retention bonus, caseload caps",
           "Referrals doubled; covered with locums; a £1,500 retention bonus, a £2,000 supplement, ten "

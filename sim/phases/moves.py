@@ -60,8 +60,7 @@ def option_utilities(m: WorkforceModel, slots: np.ndarray) -> tuple[np.ndarray, 
         slots, w.employer, w.home_zone, w.taste_pay, m.reach_zone, m.log_pay(), m.log_pay(with_golden_hello=True),
         council_term, m.dist_zone, m.offer_probability(), m.has_vacancy(),
         m.pending_payment_share(slots, employer), m.agency_work_open(slots), p.b_pay, p.b_commute_per_km,
-        p.switching_cost, float(np.log(p.agency_pay_premium)), p.agency_constant, p.b_ofsted * 0.5, m.tick,
-        m.streams.key("offer"))
+        p.switching_cost, m.agency_log_pay(), p.agency_constant, p.b_ofsted * 0.5, m.tick, m.streams.key("offer"))
     open_post = available[:, 1:-1]  # a view: the rules below close posts in place
     for rule in m.move_rules:  # e.g. a no-poaching agreement between signatory councils
         open_post &= rule(m, slots, employer, option)

@@ -43,13 +43,13 @@ def vacancy_ids(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def attractiveness(m: WorkforceModel) -> np.ndarray:
-    """A council's pull on outside recruits (reputation, pay against the region's mean at the census
-    pay structure, golden hello); recruitment uses its change from the census state."""
+    """A council's pull on outside recruits (reputation; pay against the region's mean at the census
+    pay structure, with incentives and a golden hello valued as movers value them: half of it a year,
+    over two years); recruitment uses its change from the census state."""
     p, c, a = m.p, m.councils, m.councils.n_active
-    log_pay = m.log_pay()[:a]
+    log_pay = m.log_pay(with_golden_hello=True)[:a]
     return np.exp(p.hire_reputation_weight * (c.reputation[:a] - 0.5)
-                  + p.hire_pay_weight * (log_pay - m.census_mean_log_pay)  # c.base_log_pay[:a].mean()
-                  + p.hire_golden_hello_per_1000gbp * c.golden_hello_gbp[:a] / 1000)
+                  + p.hire_pay_weight * (log_pay - m.census_mean_log_pay))  # c.base_log_pay[:a].mean()
 
 
 def monthly_hires(m: WorkforceModel) -> np.ndarray:
@@ -70,9 +70,9 @@ def recruitment_phase(m: WorkforceModel) -> None:
         return
     # monthly_hires(m) / m.fte_ratio[:a] people (the hires are in FTE; each new worker brings the
     # council's FTE ratio) over the posts, plus policies' extra hiring: sim.kernels.fill_probability
-    pull = np.exp(kernels.attraction_exponent(c.reputation[:a], m.log_pay()[:a], c.golden_hello_gbp[:a],
-                                              p.hire_reputation_weight, p.hire_pay_weight, m.census_mean_log_pay,
-                                              p.hire_golden_hello_per_1000gbp))  # attractiveness(m)
+    pull = np.exp(kernels.attraction_exponent(c.reputation[:a], m.log_pay(with_golden_hello=True)[:a],
+                                              p.hire_reputation_weight, p.hire_pay_weight,
+                                              m.census_mean_log_pay))  # attractiveness(m)
     pull *= np.exp(c.judgement_hires_log[:a])  # an Inadequate judgement's recruitment drive (sim.ofsted)
     p_fill = kernels.fill_probability(pull, c.base_attractiveness[:a], c.hire_identity[:a], rec.leavers_last_12(),
                                       m.turnover_prior[:a], c.perm_fte[:a], min(12, rec.rows - 1), c.vacancy_fte[:a],

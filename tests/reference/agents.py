@@ -113,7 +113,7 @@ class Worker(CellAgent):
             if u > best:
                 best, pick = u, dest
         if self.pq_months >= p.agency_min_pq_months:
-            u = (b * (m.log_pay[e] + math.log(p.agency_pay_premium)) + p.agency_constant + p.b_ofsted * 0.5
+            u = (b * m.agency_log_pay[e] + p.agency_constant + p.b_ofsted * 0.5
                  - p.switching_cost + _gumbel(rnd))
             if u > best:
                 pick = AGENCY

@@ -158,6 +158,9 @@ class ReferenceModel(mesa.Model):
         total = c.pay_gbp + c.market_supplement_gbp + c.retention_gbp
         self.log_pay = np.log(np.maximum(total, 1.0)).tolist()
         self.log_pay_gh = np.log(np.maximum(total + c.golden_hello_gbp / 2, 1.0)).tolist()
+        a = self.n_active  # agency work pays the market's rate: the start's, moved by the mean change in pay
+        change = sum(self.log_pay[i] - c.base_log_pay[i] for i in range(a)) / a
+        self.agency_log_pay = [c.base_log_pay[i] + (change + math.log(p.agency_pay_premium)) for i in range(c.n)]
         self.council_term = (-p.b_caseload_per_case * (c.current_caseload() - self.reference_caseload)
                              + p.b_ofsted * c.reputation).tolist()
         self.offer_probability = np.minimum(1.0, p.offer_per_vacancy_rate * c.vacancy_rate()).tolist()
@@ -325,8 +328,7 @@ class ReferenceModel(mesa.Model):
         nq_share = p.nq_share_of_hires_september * {9: 1.0, 10: 0.5}.get(self.calendar_month, 0.1)
         for i in range(a):
             attract = math.exp(p.hire_reputation_weight * (c.reputation[i] - 0.5)
-                               + p.hire_pay_weight * (self.log_pay[i] - mean_base)
-                               + p.hire_golden_hello_per_1000gbp * c.golden_hello_gbp[i] / 1000)
+                               + p.hire_pay_weight * (self.log_pay_gh[i] - mean_base))
             leavers = self.turnover_estimate(i) * c.perm_fte[i] / 12
             hires = c.hire_identity[i] * attract / c.base_attractiveness[i] * math.exp(c.judgement_hires_log[i]) * (
                 p.hire_per_leaver * leavers + p.hire_vacancy_fill_per_month * c.vacancy_fte[i])
