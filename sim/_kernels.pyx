@@ -2002,14 +2002,15 @@ def hazard_rows(const double[::1] leave_identity, const double[::1] factor, cons
 def agency_cover(const double[::1] base_fte, const double[::1] drift_factor, double staffing, double cases_weight,
                  double posts_weight, double year, const double[::1] perm_census, const double[::1] perm_year1_change,
                  const double[::1] perm_fte, const double[::1] cases, const double[::1] case_holder_share,
-                 const double[::1] caseload_norm, const double[::1] gap0, const double[::1] establishment,
-                 const double[::1] establishment_census, const double[::1] establishment_year1_change,
-                 const double[::1] cap_fte, const double[::1] cap_share):
+                 const double[::1] caseload_norm, const double[::1] gap0, const double[::1] need_factor,
+                 const double[::1] establishment, const double[::1] establishment_census,
+                 const double[::1] establishment_year1_change, const double[::1] cap_fte, const double[::1] cap_share):
     """Agency FTE each council seeks this month, within its caps (see sim.kernels)."""
     cdef Py_ssize_t c, n = base_fte.shape[0]
     cdef double x, need, holders, norm
     if min(drift_factor.shape[0], perm_census.shape[0], perm_year1_change.shape[0], perm_fte.shape[0],
-           cases.shape[0], case_holder_share.shape[0], caseload_norm.shape[0], gap0.shape[0], establishment.shape[0],
+           cases.shape[0], case_holder_share.shape[0], caseload_norm.shape[0], gap0.shape[0], need_factor.shape[0],
+           establishment.shape[0],
            establishment_census.shape[0], establishment_year1_change.shape[0], cap_fte.shape[0],
            cap_share.shape[0]) < n:
         raise IndexError("council tables shorter than the councils")
@@ -2021,7 +2022,7 @@ def agency_cover(const double[::1] base_fte, const double[::1] drift_factor, dou
             norm = norm if norm >= 1.0 or norm != norm else 1.0  # np.maximum(norm, 1.0)
             holders = case_holder_share[c]
             holders = holders if holders >= 1e-9 or holders != holders else 1e-9
-            need = cases[c] / (holders * norm) - gap0[c] - perm_census[c]
+            need = cases[c] / (holders * norm) - (gap0[c] + perm_census[c]) * need_factor[c]
             x = (base_fte[c] * drift_factor[c]
                  + staffing * (perm_census[c] + perm_year1_change[c] * year - perm_fte[c]) + cases_weight * need
                  + posts_weight * (establishment[c] - establishment_census[c] - establishment_year1_change[c] * year))

@@ -816,19 +816,20 @@ def hazard_rows(leave_identity: np.ndarray, factor: np.ndarray, grade: np.ndarra
 def agency_cover(base_fte: np.ndarray, drift_factor: np.ndarray, staffing: float, cases_weight: float,
                  posts_weight: float, year: float, perm_census: np.ndarray, perm_year1_change: np.ndarray,
                  perm_fte: np.ndarray, cases: np.ndarray, case_holder_share: np.ndarray, caseload_norm: np.ndarray,
-                 gap0: np.ndarray, establishment: np.ndarray, establishment_census: np.ndarray,
+                 gap0: np.ndarray, need_factor: np.ndarray, establishment: np.ndarray, establishment_census: np.ndarray,
                  establishment_year1_change: np.ndarray, cap_fte: np.ndarray, cap_share: np.ndarray) -> np.ndarray:
     """Agency FTE each simulated council seeks this month (:func:`sim.phases.agency.agency_target`,
-    from its census cover times ``drift_factor`` and the shares of the changes in its gap), at most its
-    cap in FTE and, where it has one, its cap as a share of its permanent FTE."""
+    from its census cover times ``drift_factor`` and the shares of the changes in its gap beyond the
+    expected: the census need times ``need_factor``), at most its cap in FTE and, where it has one, its
+    cap as a share of its permanent FTE."""
     if _use_compiled:
         return _compiled.agency_cover(base_fte, drift_factor, staffing, cases_weight, posts_weight, year, perm_census,
                                       perm_year1_change, perm_fte, cases, case_holder_share, caseload_norm, gap0,
-                                      establishment, establishment_census, establishment_year1_change, cap_fte,
-                                      cap_share)
+                                      need_factor, establishment, establishment_census, establishment_year1_change,
+                                      cap_fte, cap_share)
     need = cases / (np.maximum(case_holder_share, 1e-9) * np.maximum(caseload_norm, 1.0))  # workload_need_fte
     target = np.maximum(0.0, base_fte * drift_factor + staffing * (perm_census + perm_year1_change * year - perm_fte)
-                        + cases_weight * (need - gap0 - perm_census)
+                        + cases_weight * (need - (gap0 + perm_census) * need_factor)
                         + posts_weight * (establishment - establishment_census - establishment_year1_change * year))
     target = np.minimum(target, cap_fte)
     capped = np.flatnonzero(np.isfinite(cap_share))

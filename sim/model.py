@@ -111,6 +111,7 @@ class WorkforceModel(mesa.Model):
         self.agency_theta = identity.agency_gap_cover_share(self.base_year)
         self.identity_persistence = {k: v.rho for k, v in identity.covariances(self.base_year).items()}
         self.inspections = ofsted.inspection_process()  # read once, here, not in the first month
+        ofsted.net_expected_judgements(self)  # the forecasts hold the first year's judgements on average
         response = identity.establishment_response(self.base_year)
         self.establishment_follows = response.follow
         self.establishment_cut = 1 - (1 - response.cut) ** (1 / 12)  # a month

@@ -207,6 +207,52 @@ def phase_in_judgements(m) -> None:
         carried += step
 
 
+def expected_entry_factors(m, months: int = 12) -> dict[str, np.ndarray]:
+    """For each simulated council, the expected factor ``E[exp(effect carried at month months)]`` by
+    which the model's own inspections in the first ``months`` raise its funded posts (``"posts"``) and
+    agency cover (``"agency"``) through entering Inadequate: the chance of a first inspection in each
+    month (the Weibull hazard by grade and months since the last judgement; none in a paused month)
+    times the chance it is judged Inadequate (:func:`grade_probabilities` at the council's workforce
+    pressure at the start) times the effect phased in by month ``months``. 1 for councils already
+    Inadequate (their effect is in the census they start from) and with ``judgement_effects`` at 0.
+
+    A council's one-lag forecast from its census history already holds what the judgements councils
+    like it received did on average, so the first year's forecast drift is netted of this expectation
+    (:func:`net_expected_judgements`); the model's judgements then spread the outcomes around the
+    forecast instead of shifting them."""
+    from .phases.councils import workforce_pressure
+
+    c, p, a = m.councils, m.p, m.councils.n_active
+    process, k = m.inspections, p.judgement_effects
+    grade = c.grade[:a].astype(np.intp)
+    q = grade_probabilities(process, grade, workforce_pressure(m), p.inspection_pressure_weight)[:, INADEQUATE]
+    q = np.where((grade == INADEQUATE) | m.inspection_hold[:a], 0.0, q)
+    since = (m.tick - c.grade_tick[:a]).astype(float)
+    survive = np.ones(a)
+    out = {"posts": np.ones(a), "agency": np.ones(a)}
+    for t in range(m.tick + 1, m.tick + months + 1):
+        if t in m.inspection_pause_ticks:
+            continue  # nobody is inspected and the clock stops
+        since += 1
+        first = survive * process.inspection_probability(grade, since - 1)
+        survive -= first
+        for name, effect in (("posts", "establishment_to_inadequate"), ("agency", "agency_to_inadequate")):
+            reached = min(1.0, (m.tick + months - t + 1) / JUDGEMENT_PHASE_IN_MONTHS[name])
+            out[name] += first * q * np.expm1(k * process.effects[effect] * reached)
+    return out
+
+
+def net_expected_judgements(m) -> None:
+    """Take the expected effect of the first year's judgements (:func:`expected_entry_factors`) out of
+    each council's forecast drift of agency cover and funded posts, in proportion to the weight of its
+    own forecast (``council_identity``)."""
+    c, a, weight = m.councils, m.councils.n_active, m.p.council_identity
+    factors = expected_entry_factors(m)
+    c.agency_drift[:a] -= weight * np.log(factors["agency"])
+    c.establishment_year1_change[:a] -= weight * c.establishment_fte[:a] * (factors["posts"] - 1)
+
+
 __all__ = ["INADEQUATE", "INSPECTION_PAUSE", "InspectionProcess", "apply_judgement", "event_study",
            "inspection_process",
-           "grade_probabilities", "next_grades", "pause_months", "paused", "phase_in_judgements"]
+           "grade_probabilities", "next_grades", "pause_months", "paused", "phase_in_judgements",
+           "expected_entry_factors", "net_expected_judgements"]

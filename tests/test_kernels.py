@@ -777,8 +777,9 @@ def test_agency_cover_is_the_same():
     staffing, cases, posts = (x * p.agency_gap_cover_weight for x in m.agency_theta)
     args = (c.agency_base_fte[:a], np.exp(c.agency_drift[:a] * year), staffing, cases, posts, year,
             c.perm_fte_census[:a], c.perm_fte_year1_change[:a], c.perm_fte[:a], c.cases[:a], c.case_holder_share[:a],
-            c.caseload_norm[:a], c.workload_gap0_fte[:a], c.establishment_fte[:a], c.establishment_census_fte[:a],
-            c.establishment_year1_change[:a], c.agency_cap_fte[:a], c.agency_cap_share[:a])
+            c.caseload_norm[:a], c.workload_gap0_fte[:a], np.exp(c.demand_drift[:a] * year), c.establishment_fte[:a],
+            c.establishment_census_fte[:a], c.establishment_year1_change[:a], c.agency_cap_fte[:a],
+            c.agency_cap_share[:a])
     (x, _), (y, _) = both(kernels.agency_cover, *args)
     expected = np.minimum(agency_target(m), c.agency_cap_fte[:a])
     capped = np.flatnonzero(np.isfinite(c.agency_cap_share[:a]))

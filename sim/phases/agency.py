@@ -53,8 +53,9 @@ def agency_target(m: WorkforceModel) -> np.ndarray:
 
     The workload gap is the work the council must staff less its permanent FTE in post; at the census
     the gap is exactly its agency FTE. A council covers shares of the change in the gap since the
-    census: the part opened by losing permanent staff, by more cases (the FTE needed to hold them at
-    its census caseload) and by more funded posts (its own measure of the work, for the same cases;
+    census that its forecast did not expect: the part opened by losing permanent staff, by more cases
+    (the FTE needed to hold them at its census caseload, beyond the first year's drift of cases
+    toward the forecast caseload) and by more funded posts (its own measure of the work, for the same cases;
     the posts a judgement adds are left out, as its effect on agency cover is estimated whole), all
     three estimated together on the census years up to the base year
     (:func:`sim.identity.agency_gap_cover_share`, times ``agency_gap_cover_weight``), and over the first
@@ -62,8 +63,11 @@ def agency_target(m: WorkforceModel) -> np.ndarray:
     the council's persistent propensity to use agency staff)."""
     c, a = m.councils, m.councils.n_active
     staffing, cases, posts = (x * m.p.agency_gap_cover_weight for x in m.agency_theta)
-    need_change = workload_need_fte(m) - c.workload_gap0_fte[:a] - c.perm_fte_census[:a]
     year = min(m.tick, 12) / 12
+    # the need at the census (staff in post and agency FTE) on the path the first year's drift of open
+    # cases toward the forecast caseload sets: that part of the change is in the forecast already
+    expected_need = (c.workload_gap0_fte[:a] + c.perm_fte_census[:a]) * np.exp(c.demand_drift[:a] * year)
+    need_change = workload_need_fte(m) - expected_need
     base = c.agency_base_fte[:a] * np.exp(c.agency_drift[:a] * year)
     return np.maximum(0.0, base + staffing * (c.perm_fte_census[:a] + c.perm_fte_year1_change[:a] * year
                                               - c.perm_fte[:a]) + cases * need_change
@@ -97,8 +101,8 @@ def agency_phase(m: WorkforceModel) -> None:
     target = kernels.agency_cover(
         c.agency_base_fte[:a], np.exp(c.agency_drift[:a] * year), staffing, cases, posts, year, c.perm_fte_census[:a],
         c.perm_fte_year1_change[:a], c.perm_fte[:a], c.cases[:a], c.case_holder_share[:a], c.caseload_norm[:a],
-        c.workload_gap0_fte[:a], c.establishment_fte[:a], c.establishment_census_fte[:a],
-        c.establishment_year1_change[:a], c.agency_cap_fte[:a], c.agency_cap_share[:a])
+        c.workload_gap0_fte[:a], np.exp(c.demand_drift[:a] * year), c.establishment_fte[:a],
+        c.establishment_census_fte[:a], c.establishment_year1_change[:a], c.agency_cap_fte[:a], c.agency_cap_share[:a])
     _release_surplus(m, target)
     m.recount()
 

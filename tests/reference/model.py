@@ -370,7 +370,8 @@ class ReferenceModel(mesa.Model):
             staffing, cases, posts = (x * p.agency_gap_cover_weight for x in self.agency_theta)
             wanted = max(0.0, base + staffing * (c.perm_fte_census[i] + c.perm_fte_year1_change[i] * year
                                                  - c.perm_fte[i])
-                         + cases * (need - c.workload_gap0_fte[i] - c.perm_fte_census[i])
+                         + cases * (need - (c.workload_gap0_fte[i] + c.perm_fte_census[i])
+                                    * math.exp(c.demand_drift[i] * year))
                          + posts * (c.establishment_fte[i] - c.establishment_census_fte[i]
                                     - c.establishment_year1_change[i] * year))
             target.append(min(wanted, c.agency_cap_fte[i]))
