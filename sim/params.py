@@ -123,7 +123,7 @@ SPECS: dict[str, Spec] = {
                                    "reputation above its census value", "census event study: starters / in post "
                                    "+0.6 points (se 1.1) after an Outstanding judgement, +2.4 (1.2) after "
                                    "Inadequate: no clear effect (docs/ofsted_process.md)"),
-    "hire_pay_weight": Spec(0.75, 0, 50, "log-change in hiring chance per unit log pay (incentives and half "
+    "hire_pay_weight": Spec(0.7, 0, 50, "log-change in hiring chance per unit log pay (incentives and half "
                             "a golden hello included) above the region's mean",
                             "external: Manning's steady-state rule, recruitment elasticity = - separation "
                             "elasticity (Manning 2003), at the model's separation elasticities "
