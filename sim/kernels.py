@@ -281,9 +281,9 @@ def option_table(slots: np.ndarray, employer: np.ndarray, home: np.ndarray, tast
     :mod:`sim.geography`), so the commute in km is from the worker's own point to each council.
     Computed: their utilities (pay weighted by taste, caseload and reputation in ``council_term``, commute,
     switching cost, a pending retention payment ``pending``; agency work pays ``agency_log_pay`` of the
-    employer's area, a market rate: see :meth:`sim.model.WorkforceModel.agency_log_pay`), whether each is open (a post is open if
-    the council has a vacancy, is not the employer, and the searcher heard of it, with
-    ``offer_probability``), and the council of each reach column (padding columns point at 0).
+    employer's area, a market rate: see :meth:`sim.model.WorkforceModel.agency_log_pay`), whether each
+    is open (a post is open if the council has a vacancy, is not the employer, and the searcher heard
+    of it, with ``offer_probability``), and the council of each reach column (padding columns point at 0).
 
     Returns (utility (n, D + 2), available (n, D + 2) bool, option (n, D))."""
     n, width = slots.size, reach.shape[1]

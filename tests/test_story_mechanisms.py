@@ -78,16 +78,19 @@ def test_doubling_referrals_overload_bromley_and_raise_its_turnover():
     """Bromley's open cases doubling over a year (bromley_referrals) against no shock: its turnover
     rises, through caseloads: the overload above the council's norm in the decisions to leave and to
     search (pinned by the census's within-council slope of turnover on caseload) and the caseload in the
-    choice between posts (b_caseload_per_case, fixed from the same slope). With the overload weights
-    alone at 0, 1.2 of the 1.5 points remain: most of the rise runs through the choice. With both
-    overload weights and the caseload weight of the choice at 0, turnover does not rise."""
+    choice between posts (b_caseload_per_case, fixed from the same slope): +2.5 points (2.2 to 2.9) at
+    the point of 2 December. With both overload weights and the caseload weight of the choice at 0, 0.1
+    point is left (0.0 to 0.2), which runs through inspections (an overloaded council is more likely
+    judged worse, and a worse grade raises leaving: inspection_pressure_weight); with that at 0 too,
+    turnover does not rise (0.00, -0.09 to 0.09)."""
     def turnover(**params: float) -> tuple[float, float, float]:
         shock = scenario("bromley_referrals", **params)
         return effect(replace(shock, policies=[]), shock, "Bromley", "turnover_pct", 20)
 
     diff, lo, _ = turnover()
     assert lo > 0, diff
-    diff_off, lo_off, _ = turnover(exit_overload_per_case=0.0, search_overload_per_case=0.0, b_caseload_per_case=0.0)
+    diff_off, lo_off, _ = turnover(exit_overload_per_case=0.0, search_overload_per_case=0.0, b_caseload_per_case=0.0,
+                                   inspection_pressure_weight=0.0)
     assert not lo_off > 0, diff_off
 
 

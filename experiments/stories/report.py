@@ -77,11 +77,11 @@ STORIES = [
                 "and_spends_less_on_agency` (no neighbour's turnover moves more than 1.5 points); "
                 "`test_bexley_early_career_losses_come_from_the_early_career_assumption` (the two-year claim is "
                 "the model's assumption: it fails with the multiplier at 1).",
-          sensitivity=("b_ofsted", (0.0, 0.25, 0.8, 1.23, 1.67), "net_poaching",
+          sensitivity=("b_ofsted", (0.0, 0.3, 0.8, 1.48, 1.63), "net_poaching",
                        "How many staff Bexley gains from other councils on net (gains less losses) turns on how "
                        "much workers value its Outstanding grade (b_ofsted), which the census cannot pin: its event "
-                       "study puts it at 0.25 (se 0.73, 95% interval 0 to 1.67: "
-                       "experiments/validation/judgement_effects.py); the calibrated point at 1.23. At every value "
+                       "study puts it at 0.30 (se 0.68, 95% interval 0 to 1.63: "
+                       "experiments/validation/judgement_effects.py); the calibrated point at 1.48. At every value "
                        "the census allows the model has Bexley gaining on net, against the story: its many open "
                        "posts draw movers as fast as its better-paying neighbours take its staff.")),
     Story("kent", "Kent: golden hellos and an agency target missed",
@@ -106,7 +106,7 @@ STORIES = [
           "little; the response's parts (bonus, supplement, posts, caps, US recruitment) cannot be told "
           "apart in the census.",
           tests="`test_doubling_referrals_overload_bromley_and_raise_its_turnover` (not with the overload "
-                "weights and the caseload in the choice at 0); `test_bromley_referrals_push_caseload_and_locums_up_"
+                "weights, the caseload in the choice and the pressure in inspections at 0); `test_bromley_referrals_push_caseload_and_locums_up_"
                 "and_the_response_pushes_back`."),
     Story("bcp", "Bournemouth, Christchurch and Poole: turnover twice the neighbours'",
           "BCP's turnover is 36% against 13-17% in its neighbours and 15% nationally (census 2021); "
