@@ -233,8 +233,8 @@ def expected_entry_factors(m, months: int = 12) -> dict[str, np.ndarray]:
     for t in range(m.tick + 1, m.tick + months + 1):
         if t in m.inspection_pause_ticks:
             continue  # nobody is inspected and the clock stops
-        since += 1
-        first = survive * process.inspection_probability(grade, since - 1)
+        since += 1  # the councils phase's months since the last judgement in month t: t - grade_tick
+        first = survive * process.inspection_probability(grade, since)
         survive -= first
         for name, effect in (("posts", "establishment_to_inadequate"), ("agency", "agency_to_inadequate")):
             reached = min(1.0, (m.tick + months - t + 1) / JUDGEMENT_PHASE_IN_MONTHS[name])
