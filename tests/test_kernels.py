@@ -178,9 +178,12 @@ def test_exit_and_search_decisions_are_the_same_whatever_the_length(n, avx512):
         kernels.use_avx512(before)
 
 
-def test_tally_and_record_pass_are_the_same(model):
+def _tallied_then_edited(model, seed: int):
+    """The worker columns tallied into fresh stock rows, and copies of them with 300 permanent workers
+    edited (100 to agency, 100 moved, 100 to half time, 50 of those freed). Returns (workers, councils,
+    seen columns, count, total, status, employer, fte, edited slots)."""
     w, n = model.workers, model.councils.n
-    rng = np.random.default_rng(5)
+    rng = np.random.default_rng(seed)
     seen = (w.status.copy(), w.employer.copy(), w.fte.copy())
     count, total = np.zeros((2, n), dtype=np.int64), np.zeros((2, n))
     kernels.add_to_tally(*seen, 1, count, total)
@@ -190,6 +193,11 @@ def test_tally_and_record_pass_are_the_same(model):
     employer[edit[100:200]] = rng.integers(0, model.councils.n_active, 100)
     fte[edit[200:]] = 0.5
     status[edit[250:]] = FREE
+    return w, n, seen, count, total, status, employer, fte, edit
+
+
+def test_tally_and_record_pass_are_the_same(model):
+    w, n, seen, count, total, status, employer, fte, edit = _tallied_then_edited(model, 5)
     (n_a, a), (n_b, b) = both(kernels.tally, status, employer, fte, *seen, count, total)
     assert all(same(x, y) for x, y in zip(a, b, strict=True)) and n_a == n_b > 250
     assert not np.array_equal(a[6], count)  # the counts did change
@@ -593,17 +601,7 @@ def test_moves_are_the_same(model):
 def test_retally_is_the_same(model):
     """The stock tally from a list of noted arrays (repeats, unchanged slots, an empty array), written
     into the four stock rows."""
-    w, n = model.workers, model.councils.n
-    rng = np.random.default_rng(16)
-    seen = (w.status.copy(), w.employer.copy(), w.fte.copy())
-    count, total = np.zeros((2, n), dtype=np.int64), np.zeros((2, n))
-    kernels.add_to_tally(*seen, 1, count, total)
-    status, employer, fte = w.status.copy(), w.employer.copy(), w.fte.copy()
-    edit = rng.choice(np.flatnonzero(status == PERM), 300, replace=False)
-    status[edit[:100]] = AGENCY
-    employer[edit[100:200]] = rng.integers(0, model.councils.n_active, 100)
-    fte[edit[200:]] = 0.5
-    status[edit[250:]] = FREE
+    w, n, seen, count, total, status, employer, fte, edit = _tallied_then_edited(model, 16)
     changed = [edit[:150], np.zeros(0, dtype=np.int64), edit[100:], edit[:10], np.flatnonzero(w.status == POOL)]
     out = np.full((4, n), -1.0)
     (k_a, a), (k_b, b) = both(kernels.retally, status, employer, fte, *seen, count, total, changed, w.used, out)
